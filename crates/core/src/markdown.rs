@@ -1,0 +1,190 @@
+//! Article bodies: Markdown written by the newsroom, rendered once when an article is saved
+//! (never on the request path) into sanitized HTML.
+//!
+//! A paragraph that holds nothing but an image whose source names one of the article's photos
+//! (`![](harbour-crane)`) becomes a `<figure class="inline-photo">` with the photo's caption and
+//! credit, as in print. Raw HTML in the Markdown is shown as text, not interpreted: the body is
+//! the newsroom's words, and the theme decides the markup. The result is passed through ammonia
+//! anyway, so a body can never carry script into a reader's browser.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+/// A photo that can be placed in a body by name.
+#[derive(Debug, Clone)]
+pub struct InlinePhoto {
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderedBody {
+    /// Sanitized HTML, safe to insert into a page.
+    pub html: String,
+    /// The words of the body, for excerpts, search and word counts.
+    pub text: String,
+    /// Image paragraphs that named no known photo and were not URLs either.
+    pub missing_photos: Vec<String>,
+}
+
+/// Renders a body; `photo` resolves a photo name used in `![](name)`.
+pub fn render_body(markdown: &str, photo: impl Fn(&str) -> Option<InlinePhoto>) -> RenderedBody {
+    let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
+    let events: Vec<Event<'_>> = Parser::new_ext(markdown, options).collect();
+    let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut text = String::new();
+    let mut missing = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Some((name, consumed)) = lone_image_paragraph(&events[i..]) {
+            match photo(name) {
+                Some(p) => {
+                    out.push(Event::Html(CowStr::from(figure_html(&p))));
+                    i += consumed;
+                    continue;
+                }
+                None if !looks_like_url(name) => {
+                    missing.push(name.to_owned());
+                    i += consumed;
+                    continue;
+                }
+                None => {}
+            }
+        }
+        let ev = events[i].clone();
+        match &ev {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => text.push('\n'),
+            _ => {}
+        }
+        // Raw HTML is the newsroom's text, not markup.
+        let ev = match ev {
+            Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+            other => other,
+        };
+        out.push(ev);
+        i += 1;
+    }
+    let mut raw = String::with_capacity(markdown.len() * 2);
+    html::push_html(&mut raw, out.into_iter());
+    RenderedBody {
+        html: sanitizer().clean(&raw).to_string(),
+        text: text.trim().to_owned(),
+        missing_photos: missing,
+    }
+}
+
+/// `Start(Paragraph) Start(Image) [alt text…] End(Image) End(Paragraph)`: the image's source
+/// and how many events the paragraph spans.
+fn lone_image_paragraph<'a>(events: &'a [Event<'a>]) -> Option<(&'a str, usize)> {
+    let [Event::Start(Tag::Paragraph), Event::Start(Tag::Image { dest_url, .. }), rest @ ..] =
+        events
+    else {
+        return None;
+    };
+    let end = rest
+        .iter()
+        .position(|e| matches!(e, Event::End(TagEnd::Image)))?;
+    if !rest[..end].iter().all(|e| matches!(e, Event::Text(_))) {
+        return None;
+    }
+    match rest.get(end + 1) {
+        Some(Event::End(TagEnd::Paragraph)) => Some((dest_url.as_ref(), end + 4)),
+        _ => None,
+    }
+}
+
+fn looks_like_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/')
+}
+
+fn figure_html(p: &InlinePhoto) -> String {
+    let e = |s: &str| {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = pulldown_cmark_escape::escape_html(&mut out, s);
+        out
+    };
+    let mut caption = e(&p.caption);
+    if !p.credit.is_empty() {
+        caption.push_str(&format!(" <span class=\"credit\">{}</span>", e(&p.credit)));
+    }
+    format!(
+        "<figure class=\"inline-photo\"><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\"><figcaption>{}</figcaption></figure>\n",
+        e(&p.url),
+        e(&p.alt),
+        p.width,
+        p.height,
+        caption
+    )
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_tags(["figure", "figcaption"])
+            .add_tag_attributes("img", ["width", "height", "loading"])
+            .add_tag_attributes("figure", ["class"])
+            .add_tag_attributes("span", ["class"]);
+        b
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crane(name: &str) -> Option<InlinePhoto> {
+        (name == "crane").then(|| InlinePhoto {
+            url: "/media/ab/crane.png".into(),
+            alt: "A crane \"lifting\" a hull".into(),
+            caption: "The new crane at <Quay 4>".into(),
+            credit: "Courier/Ana Ribeiro".into(),
+            width: 1200,
+            height: 800,
+        })
+    }
+
+    #[test]
+    fn lone_image_paragraph_becomes_a_figure() {
+        let body = render_body("First.\n\n![](crane)\n\nSecond.", crane);
+        assert!(body.html.contains("<figure class=\"inline-photo\">"), "{}", body.html);
+        assert!(body.html.contains("alt=\"A crane &quot;lifting&quot; a hull\""), "{}", body.html);
+        assert!(body.html.contains("The new crane at &lt;Quay 4&gt; <span class=\"credit\">Courier/Ana Ribeiro</span>"), "{}", body.html);
+        assert!(body.html.contains("width=\"1200\""));
+        assert!(body.missing_photos.is_empty());
+        assert_eq!(body.text, "First.\nSecond.");
+    }
+
+    #[test]
+    fn unknown_photo_names_are_reported_not_rendered() {
+        let body = render_body("![](nope)\n\ntext", crane);
+        assert_eq!(body.missing_photos, vec!["nope".to_string()]);
+        assert!(!body.html.contains("nope"));
+    }
+
+    #[test]
+    fn raw_html_and_script_never_survive() {
+        let md = "Hello <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n<div onclick=\"x()\">hi</div>\n\n[link](javascript:alert(1))";
+        let body = render_body(md, |_| None);
+        assert!(!body.html.contains("<script"), "{}", body.html);
+        assert!(!body.html.contains("<img"), "{}", body.html);
+        assert!(!body.html.contains("<div"), "{}", body.html);
+        assert!(!body.html.contains("javascript:"), "{}", body.html);
+        assert!(body.html.contains("&lt;script&gt;"), "{}", body.html);
+    }
+
+    #[test]
+    fn ordinary_markdown_renders() {
+        let body = render_body("## Sub\n\nSome *em* and [a link](https://example.org).\n\n- one\n- two", |_| None);
+        assert!(body.html.contains("<h2>Sub</h2>"));
+        assert!(body.html.contains("<em>em</em>"));
+        assert!(body.html.contains("href=\"https://example.org\""));
+        assert!(body.html.contains("<li>one</li>"));
+    }
+}

@@ -1,0 +1,539 @@
+//! Sections, authors, tags, articles and their photos: writes (always in one transaction that
+//! also bumps the content epoch and enqueues what follows) and the reads the reader pages need.
+
+use masthead_core::{AccessLevel, ArticleStatus, PhotoMeta, Slug, new_id};
+use sqlx::{AssertSqlSafe, Row, any::AnyRow};
+
+use crate::{Result, Store, StoreError, jobs, now_ms, state};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SectionRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuthorRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TagRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PhotoRow {
+    pub file: String,
+    pub width: i64,
+    pub height: i64,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NamedRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// An article as lists show it.
+#[derive(Debug, Clone)]
+pub struct ArticleCard {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub section: NamedRef,
+    pub authors: Vec<NamedRef>,
+    pub published_at: i64,
+    pub breaking: bool,
+    pub access: AccessLevel,
+    pub lead_photo: Option<PhotoRow>,
+}
+
+/// An article with everything its page shows.
+#[derive(Debug, Clone)]
+pub struct ArticleFull {
+    pub card: ArticleCard,
+    pub status: ArticleStatus,
+    pub body_html: String,
+    pub body_text: String,
+    pub updated_at: i64,
+    pub revised_at: Option<i64>,
+    pub tags: Vec<NamedRef>,
+}
+
+/// A photo to store with an article; `file` is the name under the media directory.
+#[derive(Debug, Clone)]
+pub struct PhotoInput {
+    pub file: String,
+    pub width: u32,
+    pub height: u32,
+    pub meta: PhotoMeta,
+}
+
+/// An article to create or replace (matched by slug).
+#[derive(Debug, Clone)]
+pub struct ArticleInput {
+    pub slug: Slug,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub section_id: String,
+    pub status: ArticleStatus,
+    pub access: AccessLevel,
+    pub breaking: bool,
+    pub published_at: Option<jiff::Timestamp>,
+    /// An editorial update, shown as "Updated …".
+    pub revised_at: Option<jiff::Timestamp>,
+    pub author_ids: Vec<String>,
+    /// (slug, display name)
+    pub tags: Vec<(Slug, String)>,
+    pub lead_photo: Option<PhotoInput>,
+    /// (name used in the body, photo)
+    pub inline_photos: Vec<(String, PhotoInput)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Created,
+    Updated,
+}
+
+/// Which articles a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum ListFilter<'a> {
+    All,
+    Section(&'a str),
+    Tag(&'a str),
+    Author(&'a str),
+}
+
+impl ListFilter<'_> {
+    /// The join and WHERE clause selecting published articles of this list; the filter's ID, if
+    /// any, is parameter `$n`.
+    fn clause(&self, n: usize) -> String {
+        match self {
+            ListFilter::All => "WHERE a.status = 'published'".to_owned(),
+            ListFilter::Section(_) => format!("WHERE a.status = 'published' AND a.section_id = ${n}"),
+            ListFilter::Tag(_) => format!(
+                "JOIN article_tags f ON f.article_id = a.id WHERE a.status = 'published' AND f.tag_id = ${n}"
+            ),
+            ListFilter::Author(_) => format!(
+                "JOIN article_authors f ON f.article_id = a.id WHERE a.status = 'published' AND f.author_id = ${n}"
+            ),
+        }
+    }
+
+    fn id(&self) -> Option<&str> {
+        match *self {
+            ListFilter::All => None,
+            ListFilter::Section(id) | ListFilter::Tag(id) | ListFilter::Author(id) => Some(id),
+        }
+    }
+}
+
+const CARD_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, s.slug AS section_slug, \
+     s.name AS section_name, a.published_at, a.breaking, a.access, \
+     p.file AS p_file, p.width AS p_width, p.height AS p_height, p.alt AS p_alt, \
+     p.caption AS p_caption, p.credit AS p_credit";
+
+const CARD_FROM: &str = "FROM articles a JOIN sections s ON s.id = a.section_id \
+     LEFT JOIN photos p ON p.article_id = a.id AND p.role = 'lead'";
+
+impl Store {
+    pub async fn upsert_section(&self, slug: &Slug, name: &str, description: &str, position: i64) -> Result<String> {
+        let mut tx = self.begin().await?;
+        let id: String = sqlx::query_scalar(
+            "INSERT INTO sections (id, slug, name, description, position, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, description = excluded.description, \
+             position = excluded.position RETURNING id",
+        )
+        .bind(new_id())
+        .bind(slug.as_str())
+        .bind(name)
+        .bind(description)
+        .bind(position)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        state::bump_content_epoch(&mut tx).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn upsert_author(&self, slug: &Slug, name: &str, bio: &str) -> Result<String> {
+        let mut tx = self.begin().await?;
+        let id: String = sqlx::query_scalar(
+            "INSERT INTO authors (id, slug, name, bio, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, bio = excluded.bio RETURNING id",
+        )
+        .bind(new_id())
+        .bind(slug.as_str())
+        .bind(name)
+        .bind(bio)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        state::bump_content_epoch(&mut tx).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn sections(&self) -> Result<Vec<SectionRow>> {
+        let rows = sqlx::query("SELECT id, slug, name, description FROM sections ORDER BY position, name")
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(section_row).collect()
+    }
+
+    pub async fn section_by_slug(&self, slug: &str) -> Result<Option<SectionRow>> {
+        let row = sqlx::query("SELECT id, slug, name, description FROM sections WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(section_row).transpose()
+    }
+
+    pub async fn author_by_slug(&self, slug: &str) -> Result<Option<AuthorRow>> {
+        let row = sqlx::query("SELECT id, slug, name, bio FROM authors WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(match row {
+            Some(r) => Some(AuthorRow {
+                id: r.try_get("id")?,
+                slug: r.try_get("slug")?,
+                name: r.try_get("name")?,
+                bio: r.try_get("bio")?,
+            }),
+            None => None,
+        })
+    }
+
+    pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<TagRow>> {
+        let row = sqlx::query("SELECT id, slug, name FROM tags WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(match row {
+            Some(r) => Some(TagRow { id: r.try_get("id")?, slug: r.try_get("slug")?, name: r.try_get("name")? }),
+            None => None,
+        })
+    }
+
+    /// Creates the article, or replaces the one with the same slug, in one transaction: the
+    /// row, its authors, tags and photos, the content epoch (so every node drops stale pages),
+    /// and for a scheduled article the job that publishes it at its time.
+    pub async fn save_article(&self, input: &ArticleInput) -> Result<(String, Saved)> {
+        if input.author_ids.is_empty() {
+            return Err(StoreError::Conflict("an article needs at least one author".into()));
+        }
+        let now = now_ms();
+        let published_at = input.published_at.map(crate::to_ms);
+        let mut tx = self.begin().await?;
+        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+            .bind(input.slug.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (id, saved) = match existing {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE articles SET headline = $2, standfirst = $3, body_markdown = $4, body_html = $5, \
+                     body_text = $6, section_id = $7, status = $8, access = $9, breaking = $10, \
+                     published_at = $11, updated_at = $12, revised_at = $13 WHERE id = $1",
+                )
+                .bind(&id)
+                .bind(&input.headline)
+                .bind(&input.standfirst)
+                .bind(&input.body_markdown)
+                .bind(&input.body_html)
+                .bind(&input.body_text)
+                .bind(&input.section_id)
+                .bind(input.status.as_str())
+                .bind(input.access.as_str())
+                .bind(i64::from(input.breaking))
+                .bind(published_at)
+                .bind(now)
+                .bind(input.revised_at.map(crate::to_ms))
+                .execute(&mut *tx)
+                .await?;
+                for sql in [
+                    "DELETE FROM article_authors WHERE article_id = $1",
+                    "DELETE FROM article_tags WHERE article_id = $1",
+                    "DELETE FROM photos WHERE article_id = $1",
+                ] {
+                    sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
+                }
+                (id, Saved::Updated)
+            }
+            None => {
+                let id = new_id();
+                sqlx::query(
+                    "INSERT INTO articles (id, slug, headline, standfirst, body_markdown, body_html, body_text, \
+                     section_id, status, access, breaking, published_at, updated_at, created_at, revised_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
+                )
+                .bind(&id)
+                .bind(input.slug.as_str())
+                .bind(&input.headline)
+                .bind(&input.standfirst)
+                .bind(&input.body_markdown)
+                .bind(&input.body_html)
+                .bind(&input.body_text)
+                .bind(&input.section_id)
+                .bind(input.status.as_str())
+                .bind(input.access.as_str())
+                .bind(i64::from(input.breaking))
+                .bind(published_at)
+                .bind(now)
+                .bind(input.revised_at.map(crate::to_ms))
+                .execute(&mut *tx)
+                .await?;
+                (id, Saved::Created)
+            }
+        };
+        for (position, author_id) in input.author_ids.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&id)
+            .bind(author_id)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (slug, name) in &input.tags {
+            let tag_id: String = sqlx::query_scalar(
+                "INSERT INTO tags (id, slug, name) VALUES ($1, $2, $3) \
+                 ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
+            )
+            .bind(new_id())
+            .bind(slug.as_str())
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&id)
+                .bind(tag_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let photos = input
+            .lead_photo
+            .iter()
+            .map(|p| ("lead", None, p))
+            .chain(input.inline_photos.iter().map(|(name, p)| ("inline", Some(name.as_str()), p)));
+        for (position, (role, name, photo)) in photos.enumerate() {
+            sqlx::query(
+                "INSERT INTO photos (id, article_id, role, name, position, file, width, height, alt, caption, credit, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(new_id())
+            .bind(&id)
+            .bind(role)
+            .bind(name)
+            .bind(position as i64)
+            .bind(&photo.file)
+            .bind(i64::from(photo.width))
+            .bind(i64::from(photo.height))
+            .bind(&photo.meta.alt)
+            .bind(&photo.meta.caption)
+            .bind(&photo.meta.credit)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let (ArticleStatus::Scheduled, Some(at)) = (input.status, input.published_at) {
+            jobs::enqueue(&mut tx, &jobs::publish_article_job(&id, at)).await?;
+        }
+        state::bump_content_epoch(&mut tx).await?;
+        tx.commit().await?;
+        Ok((id, saved))
+    }
+
+    /// Publishes a scheduled article whose time has come. Returns false (and changes nothing)
+    /// when the article was unscheduled, rescheduled later or deleted meanwhile, so that a job
+    /// that runs twice publishes once.
+    pub async fn publish_scheduled(&self, article_id: &str, now: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE articles SET status = 'published', updated_at = $2 \
+             WHERE id = $1 AND status = 'scheduled' AND published_at <= $2",
+        )
+        .bind(article_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if done {
+            state::bump_content_epoch(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// A published article by slug, with its authors, tags and lead photo.
+    pub async fn published_article(&self, slug: &str) -> Result<Option<ArticleFull>> {
+        let sql = format!(
+            "SELECT {CARD_COLUMNS}, a.status, a.body_html, a.body_text, a.updated_at, a.revised_at {CARD_FROM} \
+             WHERE a.slug = $1 AND a.status = 'published'"
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(slug).fetch_optional(self.reader()).await? else {
+            return Ok(None);
+        };
+        let mut card = card_row(&row)?;
+        card.authors = self.authors_of(&[card.id.as_str()]).await?.remove(&card.id).unwrap_or_default();
+        let tags = sqlx::query(
+            "SELECT t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+             WHERE at.article_id = $1 ORDER BY t.name",
+        )
+        .bind(&card.id)
+        .fetch_all(self.reader())
+        .await?
+        .iter()
+        .map(named_ref)
+        .collect::<Result<_>>()?;
+        let status: String = row.try_get("status")?;
+        Ok(Some(ArticleFull {
+            status: status.parse().map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
+            body_html: row.try_get("body_html")?,
+            body_text: row.try_get("body_text")?,
+            updated_at: row.try_get("updated_at")?,
+            revised_at: row.try_get("revised_at")?,
+            tags,
+            card,
+        }))
+    }
+
+    /// Published articles, newest first.
+    pub async fn list_articles(&self, filter: ListFilter<'_>, limit: i64, offset: i64) -> Result<Vec<ArticleCard>> {
+        let sql = format!(
+            "SELECT {CARD_COLUMNS} {CARD_FROM} {} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2",
+            filter.clause(3)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(offset);
+        if let Some(id) = filter.id() {
+            query = query.bind(id.to_owned());
+        }
+        let rows = query.fetch_all(self.reader()).await?;
+        let mut cards = rows.iter().map(card_row).collect::<Result<Vec<_>>>()?;
+        let ids: Vec<&str> = cards.iter().map(|c| c.id.as_str()).collect();
+        let mut authors = self.authors_of(&ids).await?;
+        for card in &mut cards {
+            card.authors = authors.remove(&card.id).unwrap_or_default();
+        }
+        Ok(cards)
+    }
+
+    pub async fn count_articles(&self, filter: ListFilter<'_>) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM articles a {}", filter.clause(1));
+        let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
+        if let Some(id) = filter.id() {
+            query = query.bind(id.to_owned());
+        }
+        Ok(query.fetch_one(self.reader()).await?)
+    }
+
+    /// The inline photos of an article, by the name its body uses.
+    pub async fn photos_of(&self, article_id: &str) -> Result<Vec<(String, PhotoRow)>> {
+        let rows = sqlx::query(
+            "SELECT name, file, width, height, alt, caption, credit FROM photos \
+             WHERE article_id = $1 AND role = 'inline' ORDER BY position",
+        )
+        .bind(article_id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<Option<String>, _>("name")?.unwrap_or_default(),
+                    PhotoRow {
+                        file: r.try_get("file")?,
+                        width: r.try_get("width")?,
+                        height: r.try_get("height")?,
+                        alt: r.try_get("alt")?,
+                        caption: r.try_get("caption")?,
+                        credit: r.try_get("credit")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn authors_of(&self, article_ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<NamedRef>>> {
+        let mut out: std::collections::HashMap<String, Vec<NamedRef>> = std::collections::HashMap::new();
+        if article_ids.is_empty() {
+            return Ok(out);
+        }
+        let placeholders: Vec<String> = (1..=article_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT aa.article_id, au.slug, au.name FROM article_authors aa JOIN authors au ON au.id = aa.author_id \
+             WHERE aa.article_id IN ({}) ORDER BY aa.article_id, aa.position",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in article_ids {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(self.reader()).await? {
+            out.entry(row.try_get("article_id")?).or_default().push(named_ref(&row)?);
+        }
+        Ok(out)
+    }
+}
+
+fn section_row(r: &AnyRow) -> Result<SectionRow> {
+    Ok(SectionRow {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+    })
+}
+
+fn named_ref(r: &AnyRow) -> Result<NamedRef> {
+    Ok(NamedRef { slug: r.try_get("slug")?, name: r.try_get("name")? })
+}
+
+fn card_row(r: &AnyRow) -> Result<ArticleCard> {
+    let access: String = r.try_get("access")?;
+    let file: Option<String> = r.try_get("p_file")?;
+    let lead_photo = match file {
+        Some(file) => Some(PhotoRow {
+            file,
+            width: r.try_get("p_width")?,
+            height: r.try_get("p_height")?,
+            alt: r.try_get("p_alt")?,
+            caption: r.try_get("p_caption")?,
+            credit: r.try_get("p_credit")?,
+        }),
+        None => None,
+    };
+    Ok(ArticleCard {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        headline: r.try_get("headline")?,
+        standfirst: r.try_get("standfirst")?,
+        section: NamedRef { slug: r.try_get("section_slug")?, name: r.try_get("section_name")? },
+        authors: Vec::new(),
+        published_at: r.try_get::<Option<i64>, _>("published_at")?.unwrap_or_default(),
+        breaking: r.try_get::<i64, _>("breaking")? != 0,
+        access: access.parse().map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
+        lead_photo,
+    })
+}

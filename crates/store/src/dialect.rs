@@ -1,0 +1,54 @@
+//! The statements that differ between SQLite and PostgreSQL, side by side. Everything else in
+//! the store is one portable query path.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
+    /// Claims the next due job: a queued job whose time has come, or a running one whose lease
+    /// expired (its worker died). PostgreSQL skips rows other nodes are claiming; SQLite has a
+    /// single writer connection per process and `BEGIN IMMEDIATE` across processes, so the plain
+    /// sub-select is already exclusive.
+    ///
+    /// Parameters: $1 worker, $2 lease end (ms), $3 now (ms).
+    pub fn claim_job_sql(self) -> &'static str {
+        match self {
+            Self::Sqlite => {
+                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+                 attempts = attempts + 1, updated_at = $3 \
+                 WHERE id = (SELECT id FROM jobs \
+                   WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+                   ORDER BY run_at, id LIMIT 1) \
+                 RETURNING id, kind, payload, attempts, max_attempts"
+            }
+            Self::Postgres => {
+                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+                 attempts = attempts + 1, updated_at = $3 \
+                 WHERE id = (SELECT id FROM jobs \
+                   WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+                   ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, payload, attempts, max_attempts"
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The durable job queue: work that must happen, exactly once in effect, even if a process dies.
+//!
+//! - A job is enqueued in the same transaction as the write that causes it ([`enqueue`]), so a
+//!   committed change always has its follow-up work recorded, and a rolled-back one never does.
+//! - An optional idempotency key makes enqueueing the same work twice a no-op.
+//! - A worker claims a due job with a lease ([`Store::claim_job`]; the claiming SQL is in
+//!   [`crate::dialect`]). A worker that dies mid-job leaves the lease to expire; the job is then
+//!   claimed again. Execution is therefore at-least-once, and handlers make their effects
+//!   idempotent (publishing checks the article is still scheduled; emails carry the job ID).
+//! - A failed job is retried with exponential backoff; after `max_attempts` it is `dead`, kept
+//!   with its last error for an operator to look at.
+//! - A completed job is `done` and is never claimed again.
+
+use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc, time::Duration};
+
+use masthead_core::new_id;
+use sqlx::Row;
+
+use crate::{Result, Store, Tx, now_ms};
+
+/// Work to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub idempotency_key: Option<String>,
+    /// When it becomes due (ms since the epoch).
+    pub run_at: i64,
+    pub max_attempts: i64,
+}
+
+impl NewJob {
+    pub fn now(kind: &str, payload: serde_json::Value) -> Self {
+        Self { kind: kind.to_owned(), payload, idempotency_key: None, run_at: now_ms(), max_attempts: 8 }
+    }
+
+    pub fn at(mut self, run_at: i64) -> Self {
+        self.run_at = run_at;
+        self
+    }
+
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+}
+
+pub const PUBLISH_ARTICLE: &str = "publish_article";
+
+/// The job that publishes a scheduled article at its time. The key includes the time, so
+/// rescheduling enqueues a new job (the old one then finds nothing to do).
+pub fn publish_article_job(article_id: &str, at: jiff::Timestamp) -> NewJob {
+    let at = crate::to_ms(at);
+    NewJob::now(PUBLISH_ARTICLE, serde_json::json!({ "article_id": article_id }))
+        .at(at)
+        .key(format!("publish:{article_id}:{at}"))
+}
+
+/// Enqueues within the caller's transaction. Returns false when a job with the same
+/// idempotency key already exists.
+pub async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<bool> {
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, idempotency_key, status, attempts, max_attempts, run_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(&job.kind)
+    .bind(job.payload.to_string())
+    .bind(job.idempotency_key.as_deref())
+    .bind(job.max_attempts)
+    .bind(job.run_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCounts {
+    pub status: String,
+    pub count: i64,
+    /// The oldest `run_at` among them (ms), for "how long has work been waiting".
+    pub oldest_run_at: Option<i64>,
+}
+
+impl Store {
+    pub async fn enqueue_job(&self, job: &NewJob) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let inserted = enqueue(&mut tx, job).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Claims the next due job for `worker` with a lease of `lease`.
+    pub async fn claim_job(&self, worker: &str, lease: Duration) -> Result<Option<ClaimedJob>> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(self.backend().claim_job_sql())
+            .bind(worker)
+            .bind(now + lease.as_millis() as i64)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let payload: String = row.try_get("payload")?;
+        Ok(Some(ClaimedJob {
+            id: row.try_get("id")?,
+            kind: row.try_get("kind")?,
+            payload: serde_json::from_str(&payload).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+            attempt: row.try_get("attempts")?,
+            max_attempts: row.try_get("max_attempts")?,
+        }))
+    }
+
+    pub async fn complete_job(&self, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = $2 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried after a backoff, or dead after the last attempt.
+    pub async fn fail_job(&self, job: &ClaimedJob, error: &str) -> Result<()> {
+        let now = now_ms();
+        let dead = job.attempt >= job.max_attempts;
+        let retry_at = now + backoff(job.attempt).as_millis() as i64;
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE jobs SET status = $2, run_at = $3, last_error = $4, locked_by = NULL, locked_until = NULL, \
+             updated_at = $5 WHERE id = $1",
+        )
+        .bind(&job.id)
+        .bind(if dead { "dead" } else { "queued" })
+        .bind(if dead { now } else { retry_at })
+        .bind(error)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Jobs by status, for /metrics and tests.
+    pub async fn job_counts(&self) -> Result<Vec<JobCounts>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n, MIN(run_at) AS oldest FROM jobs GROUP BY status ORDER BY status")
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(JobCounts {
+                    status: r.try_get("status")?,
+                    count: r.try_get("n")?,
+                    oldest_run_at: r.try_get("oldest")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The status and attempts of one job (tests and operators).
+    pub async fn job_status(&self, id: &str) -> Result<Option<(String, i64)>> {
+        let row = sqlx::query("SELECT status, attempts FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|r| Ok((r.try_get("status")?, r.try_get("attempts")?))).transpose()
+    }
+}
+
+/// 2, 4, 8 … seconds, at most an hour.
+pub fn backoff(attempt: i64) -> Duration {
+    let exp = attempt.clamp(1, 12) as u32;
+    Duration::from_secs((1_u64 << exp).min(3600))
+}
+
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+pub type Handler = Arc<dyn Fn(ClaimedJob) -> HandlerFuture + Send + Sync>;
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ran {
+    Nothing,
+    Done(String),
+    Failed(String, String),
+}
+
+/// Runs jobs: claims, dispatches to the handler registered for the job's kind, records the
+/// outcome. Several workers (in one process or on several nodes) may run at once.
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+    id: String,
+    lease: Duration,
+    handlers: HashMap<String, Handler>,
+}
+
+impl Worker {
+    pub fn new(store: Store) -> Self {
+        Self { store, id: format!("worker-{}", new_id()), lease: Duration::from_secs(300), handlers: HashMap::new() }
+    }
+
+    /// How long a claimed job stays with this worker before another may take it over.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    pub fn handle<F, Fut>(mut self, kind: &str, f: F) -> Self
+    where
+        F: Fn(ClaimedJob) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.handlers.insert(kind.to_owned(), Arc::new(move |job| Box::pin(f(job))));
+        self
+    }
+
+    /// Claims and runs one due job, if there is one.
+    pub async fn run_once(&self) -> Result<Ran> {
+        let Some(job) = self.store.claim_job(&self.id, self.lease).await? else {
+            return Ok(Ran::Nothing);
+        };
+        let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempt);
+        let _enter = span.enter();
+        let outcome = match self.handlers.get(&job.kind) {
+            Some(handler) => handler(job.clone()).await,
+            None => Err(format!("no handler for job kind “{}” on this node", job.kind)),
+        };
+        match outcome {
+            Ok(()) => {
+                self.store.complete_job(&job.id).await?;
+                tracing::debug!("job done");
+                Ok(Ran::Done(job.id))
+            }
+            Err(error) => {
+                tracing::warn!(%error, "job failed");
+                self.store.fail_job(&job, &error).await?;
+                Ok(Ran::Failed(job.id, error))
+            }
+        }
+    }
+
+    /// Runs jobs until `shutdown` turns true, polling every `idle` when there is nothing to do.
+    pub async fn run(self, idle: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            match self.run_once().await {
+                Ok(Ran::Nothing) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(idle) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "job queue unavailable; retrying");
+                    tokio::time::sleep(idle).await;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(40), Duration::from_secs(3600));
+    }
+}
