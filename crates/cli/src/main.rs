@@ -1,1 +1,238 @@
-fn main() {}
+//! `masthead`: the command line. It parses arguments, loads configuration and calls into the
+//! library crates; nothing else lives here.
+
+mod config;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use masthead_core::{EmailAddress, Role};
+use masthead_store::staff::StaffChange;
+
+use crate::config::{GlobalArgs, Settings};
+
+/// Masthead: a self-hosted news publishing platform.
+///
+/// Configuration comes from defaults, then DATA/masthead.toml, then MASTHEAD_* environment
+/// variables, then flags (later wins). With no configuration at all, `masthead serve` runs a
+/// site on SQLite with everything under ./masthead-data.
+#[derive(Debug, Parser)]
+#[command(name = "masthead", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the site (reader pages, /healthz, /readyz, /metrics) and run background jobs.
+    Serve {
+        /// Address to listen on [env: MASTHEAD_LISTEN] [default: 127.0.0.1:8080]
+        #[arg(long, env = "MASTHEAD_LISTEN", hide_env = true)]
+        listen: Option<String>,
+        /// Load the demo newspaper (original articles, generated photos, a newsroom admin)
+        /// into an empty database before serving.
+        #[arg(long)]
+        demo: bool,
+        /// A theme directory (templates/ and static/) overriding the built-in theme, file by file.
+        #[arg(long, env = "MASTHEAD_THEME", hide_env = true)]
+        theme: Option<PathBuf>,
+    },
+    /// Apply pending database migrations and exit (`serve` also applies them at start).
+    Migrate,
+    /// Import Markdown articles with front matter: files, or folders of them (with an
+    /// optional site.toml). Idempotent by slug: importing again updates, never duplicates.
+    Import {
+        /// Files or folders to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Manage newsroom staff.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Add a staff member, or change the role of an existing one.
+    Add {
+        /// Their email address (they will sign in with it).
+        email: String,
+        /// admin (everything), editor (edits and publishes), author (writes), moderator (comments).
+        #[arg(long)]
+        role: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    config::init_tracing(cli.global.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(&cli.global)?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            demo,
+            theme,
+        } => serve(settings, listen, demo, theme).await,
+        Command::Migrate => {
+            let store = settings.open_store().await?;
+            store.close().await;
+            println!("Database is up to date ({}).", settings.database_display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { paths } => import(settings, paths).await,
+        Command::Staff {
+            command: StaffCommand::Add { email, role },
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = settings.open_store().await?;
+            let change = store.add_staff(&email, role).await?;
+            store.close().await;
+            match change {
+                StaffChange::Added => println!("Added {email} as {role}."),
+                StaffChange::RoleChanged => println!("{email} is now {role}."),
+                StaffChange::Unchanged => println!("{email} was already {role}; nothing changed."),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(
+    settings: Settings,
+    listen: Option<String>,
+    demo: bool,
+    theme: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let store = settings.open_store().await?;
+    if demo {
+        let spinner = progress_spinner("Loading the demo newspaper…");
+        let report = masthead_import::load_demo(&store, &settings.data_dir).await?;
+        spinner.finish_and_clear();
+        match report {
+            Some(r) => {
+                for f in &r.failures {
+                    eprintln!("demo: {f}");
+                }
+                println!("Loaded the demo newspaper: {} articles.", r.created);
+            }
+            None => println!("The database already has content; the demo was not loaded again."),
+        }
+    }
+    let web = settings.web_config(&store, listen, theme).await?;
+    settings.log_effective(&web);
+    let app = masthead_web::Application::build(web.clone(), store).await?;
+    let addr = app.local_addr();
+    tracing::info!(%addr, "listening");
+    println!("Masthead is serving {} at http://{addr}/", web.site_name);
+    if demo {
+        println!(
+            "Newsroom admin: {} (staff sign-in arrives with reader accounts; emails go to {}).",
+            masthead_import::DEMO_ADMIN_EMAIL,
+            settings.data_dir.join("outbox").display()
+        );
+    }
+    app.run(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(settings: Settings, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let store = settings.open_store().await?;
+    let plan = masthead_import::plan(&paths)?;
+    let bar = ProgressBar::new(plan.files.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {pos}/{len} {per_sec} eta {eta} {wide_msg}",
+        )
+        .context("progress template")?
+        .progress_chars("=> "),
+    );
+    let options = masthead_import::ImportOptions::new(settings.data_dir.join("media"));
+    let mut importer = masthead_import::Importer::new(&store, options);
+    let started = std::time::Instant::now();
+    let report = importer
+        .run(&plan, |done, path| {
+            bar.set_position(done as u64);
+            if done % 64 == 0 {
+                bar.set_message(
+                    path.file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+        })
+        .await?;
+    bar.finish_and_clear();
+    store.close().await;
+    for f in &report.failures {
+        eprintln!("{f}");
+    }
+    println!(
+        "Imported {} files in {:.1}s: {} created, {} updated, {} failed.",
+        plan.files.len(),
+        started.elapsed().as_secs_f64(),
+        report.created,
+        report.updated,
+        report.failures.len()
+    );
+    Ok(if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn progress_spinner(message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

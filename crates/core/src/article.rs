@@ -76,7 +76,9 @@ impl PhotoMeta {
             ));
         }
         if alt.chars().count() > 500 {
-            return Err(ParseError::new("a photo's alt text can have at most 500 characters"));
+            return Err(ParseError::new(
+                "a photo's alt text can have at most 500 characters",
+            ));
         }
         Ok(Self {
             alt: alt.to_owned(),
@@ -92,8 +94,14 @@ mod tests {
 
     #[test]
     fn status_and_access_parse() {
-        assert_eq!("Published".parse::<ArticleStatus>().unwrap(), ArticleStatus::Published);
-        assert_eq!("registered".parse::<AccessLevel>().unwrap(), AccessLevel::Registered);
+        assert_eq!(
+            "Published".parse::<ArticleStatus>().unwrap(),
+            ArticleStatus::Published
+        );
+        assert_eq!(
+            "registered".parse::<AccessLevel>().unwrap(),
+            AccessLevel::Registered
+        );
         let err = "paid".parse::<AccessLevel>().unwrap_err();
         assert!(err.0.contains("free, metered, registered"), "{err}");
     }
@@ -102,6 +110,9 @@ mod tests {
     fn photos_need_alt_text() {
         assert!(PhotoMeta::new("  ", "c", "d").is_err());
         let p = PhotoMeta::new(" A tram ", " Caption ", " Credit ").unwrap();
-        assert_eq!((p.alt.as_str(), p.caption.as_str(), p.credit.as_str()), ("A tram", "Caption", "Credit"));
+        assert_eq!(
+            (p.alt.as_str(), p.caption.as_str(), p.credit.as_str()),
+            ("A tram", "Caption", "Credit")
+        );
     }
 }

@@ -34,7 +34,9 @@ impl EmailAddress {
             return fail("The part before the @ is missing or too long");
         }
         let local_ok = local.chars().all(|c| {
-            c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c) || (!c.is_ascii() && c.is_alphanumeric())
+            c.is_ascii_alphanumeric()
+                || "!#$%&'*+/=?^_`{|}~.-".contains(c)
+                || (!c.is_ascii() && c.is_alphanumeric())
         }) && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..");

@@ -81,8 +81,11 @@ pub fn render_body(markdown: &str, photo: impl Fn(&str) -> Option<InlinePhoto>) 
 /// `Start(Paragraph) Start(Image) [alt text…] End(Image) End(Paragraph)`: the image's source
 /// and how many events the paragraph spans.
 fn lone_image_paragraph<'a>(events: &'a [Event<'a>]) -> Option<(&'a str, usize)> {
-    let [Event::Start(Tag::Paragraph), Event::Start(Tag::Image { dest_url, .. }), rest @ ..] =
-        events
+    let [
+        Event::Start(Tag::Paragraph),
+        Event::Start(Tag::Image { dest_url, .. }),
+        rest @ ..,
+    ] = events
     else {
         return None;
     };
@@ -153,9 +156,24 @@ mod tests {
     #[test]
     fn lone_image_paragraph_becomes_a_figure() {
         let body = render_body("First.\n\n![](crane)\n\nSecond.", crane);
-        assert!(body.html.contains("<figure class=\"inline-photo\">"), "{}", body.html);
-        assert!(body.html.contains("alt=\"A crane &quot;lifting&quot; a hull\""), "{}", body.html);
-        assert!(body.html.contains("The new crane at &lt;Quay 4&gt; <span class=\"credit\">Courier/Ana Ribeiro</span>"), "{}", body.html);
+        assert!(
+            body.html.contains("<figure class=\"inline-photo\">"),
+            "{}",
+            body.html
+        );
+        assert!(
+            body.html
+                .contains("alt=\"A crane &quot;lifting&quot; a hull\""),
+            "{}",
+            body.html
+        );
+        assert!(
+            body.html.contains(
+                "The new crane at &lt;Quay 4&gt; <span class=\"credit\">Courier/Ana Ribeiro</span>"
+            ),
+            "{}",
+            body.html
+        );
         assert!(body.html.contains("width=\"1200\""));
         assert!(body.missing_photos.is_empty());
         assert_eq!(body.text, "First.\nSecond.");
@@ -181,7 +199,10 @@ mod tests {
 
     #[test]
     fn ordinary_markdown_renders() {
-        let body = render_body("## Sub\n\nSome *em* and [a link](https://example.org).\n\n- one\n- two", |_| None);
+        let body = render_body(
+            "## Sub\n\nSome *em* and [a link](https://example.org).\n\n- one\n- two",
+            |_| None,
+        );
         assert!(body.html.contains("<h2>Sub</h2>"));
         assert!(body.html.contains("<em>em</em>"));
         assert!(body.html.contains("href=\"https://example.org\""));

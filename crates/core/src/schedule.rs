@@ -5,7 +5,9 @@ use jiff::{Timestamp, ToSpan, Zoned, civil::Time, tz::TimeZone};
 
 /// "27 November 2026, 07:45" in the publication's time zone.
 pub fn dateline(at: Timestamp, tz: &TimeZone) -> String {
-    at.to_zoned(tz.clone()).strftime("%-d %B %Y, %H:%M").to_string()
+    at.to_zoned(tz.clone())
+        .strftime("%-d %B %Y, %H:%M")
+        .to_string()
 }
 
 /// The first moment strictly after `after` at which the local clock in `tz` shows `at`.
@@ -39,8 +41,14 @@ mod tests {
     #[test]
     fn datelines_use_the_publication_time_zone() {
         let tz = TimeZone::get("Europe/Lisbon").unwrap();
-        assert_eq!(dateline(ts("2026-07-01T06:05:00Z"), &tz), "1 July 2026, 07:05");
-        assert_eq!(dateline(ts("2026-12-01T06:05:00Z"), &tz), "1 December 2026, 06:05");
+        assert_eq!(
+            dateline(ts("2026-07-01T06:05:00Z"), &tz),
+            "1 July 2026, 07:05"
+        );
+        assert_eq!(
+            dateline(ts("2026-12-01T06:05:00Z"), &tz),
+            "1 December 2026, 06:05"
+        );
     }
 
     #[test]
@@ -48,13 +56,25 @@ mod tests {
         let tz = TimeZone::get("Europe/Lisbon").unwrap();
         let six = Time::constant(6, 0, 0, 0);
         // Winter: UTC+0.
-        assert_eq!(next_daily(six, &tz, ts("2026-11-29T05:00:00Z")), ts("2026-11-29T06:00:00Z"));
+        assert_eq!(
+            next_daily(six, &tz, ts("2026-11-29T05:00:00Z")),
+            ts("2026-11-29T06:00:00Z")
+        );
         // Already past today's run: tomorrow.
-        assert_eq!(next_daily(six, &tz, ts("2026-11-29T06:00:00Z")), ts("2026-11-30T06:00:00Z"));
+        assert_eq!(
+            next_daily(six, &tz, ts("2026-11-29T06:00:00Z")),
+            ts("2026-11-30T06:00:00Z")
+        );
         // Summer: UTC+1.
-        assert_eq!(next_daily(six, &tz, ts("2026-07-01T04:00:00Z")), ts("2026-07-01T05:00:00Z"));
+        assert_eq!(
+            next_daily(six, &tz, ts("2026-07-01T04:00:00Z")),
+            ts("2026-07-01T05:00:00Z")
+        );
         // Spring forward (29 March 2026, 01:00 -> 02:00 local): 01:30 does not exist.
         let half_one = Time::constant(1, 30, 0, 0);
-        assert_eq!(next_daily(half_one, &tz, ts("2026-03-29T00:00:00Z")), ts("2026-03-29T01:30:00Z"));
+        assert_eq!(
+            next_daily(half_one, &tz, ts("2026-03-29T00:00:00Z")),
+            ts("2026-03-29T01:30:00Z")
+        );
     }
 }

@@ -7,9 +7,26 @@ use crate::ParseError;
 /// Words that cannot be section slugs, because sections live at the top level of the URL space
 /// (`/city`) beside the site's own routes.
 const RESERVED: &[&str] = &[
-    "api", "account", "author", "authors", "admin", "feed.xml", "healthz", "media", "metrics",
-    "newsroom", "readyz", "robots.txt", "search", "sign-in", "register", "sitemap.xml", "static",
-    "tag", "tags", "favicon.ico",
+    "api",
+    "account",
+    "author",
+    "authors",
+    "admin",
+    "feed.xml",
+    "healthz",
+    "media",
+    "metrics",
+    "newsroom",
+    "readyz",
+    "robots.txt",
+    "search",
+    "sign-in",
+    "register",
+    "sitemap.xml",
+    "static",
+    "tag",
+    "tags",
+    "favicon.ico",
 ];
 
 const MAX_LEN: usize = 120;
@@ -105,23 +122,31 @@ impl fmt::Display for Slug {
 /// Folds the Latin letters with diacritics that newsrooms meet most into ASCII.
 fn fold_char(ch: char) -> impl Iterator<Item = char> {
     let folded: &str = match ch {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
+            "a"
+        }
         'æ' | 'Æ' => "ae",
         'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => "c",
         'ď' | 'đ' | 'Ď' | 'Đ' | 'ð' => "d",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ę' | 'Ě' => "e",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ę' | 'Ě' => {
+            "e"
+        }
         'ğ' | 'Ğ' => "g",
         'ì' | 'í' | 'î' | 'ï' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'İ' => "i",
         'ł' | 'Ł' | 'ľ' | 'Ľ' => "l",
         'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ő' => "o",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ő' => {
+            "o"
+        }
         'œ' | 'Œ' => "oe",
         'ř' | 'Ř' => "r",
         'ś' | 'š' | 'ş' | 'Ś' | 'Š' | 'Ş' => "s",
         'ß' => "ss",
         'ť' | 'ţ' | 'Ť' | 'Ţ' => "t",
         'þ' | 'Þ' => "th",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ů' | 'Ű' => "u",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ů' | 'Ű' => {
+            "u"
+        }
         'ý' | 'ÿ' | 'Ý' => "y",
         'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => "z",
         '&' => " and ",
@@ -141,7 +166,10 @@ mod tests {
             ("Tram line opens in March", "tram-line-opens-in-march"),
             ("Café Society, Part 2!", "cafe-society-part-2"),
             ("  Inés Okafor ", "ines-okafor"),
-            ("Port Aldine’s budget: what’s in it?", "port-aldines-budget-whats-in-it"),
+            (
+                "Port Aldine’s budget: what’s in it?",
+                "port-aldines-budget-whats-in-it",
+            ),
             ("Rock & roll", "rock-and-roll"),
             ("Łódź — Straße", "lodz-strasse"),
         ];
@@ -165,7 +193,15 @@ mod tests {
 
     #[test]
     fn parse_rejects_invalid_slugs() {
-        for bad in ["", "Upper", "two--hyphens", "-lead", "trail-", "spa ce", "é"] {
+        for bad in [
+            "",
+            "Upper",
+            "two--hyphens",
+            "-lead",
+            "trail-",
+            "spa ce",
+            "é",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert_eq!(Slug::parse(" ok-slug-2 ").unwrap().as_str(), "ok-slug-2");

@@ -126,7 +126,9 @@ impl ListFilter<'_> {
     fn clause(&self, n: usize) -> String {
         match self {
             ListFilter::All => "WHERE a.status = 'published'".to_owned(),
-            ListFilter::Section(_) => format!("WHERE a.status = 'published' AND a.section_id = ${n}"),
+            ListFilter::Section(_) => {
+                format!("WHERE a.status = 'published' AND a.section_id = ${n}")
+            }
             ListFilter::Tag(_) => format!(
                 "JOIN article_tags f ON f.article_id = a.id WHERE a.status = 'published' AND f.tag_id = ${n}"
             ),
@@ -153,7 +155,13 @@ const CARD_FROM: &str = "FROM articles a JOIN sections s ON s.id = a.section_id 
      LEFT JOIN photos p ON p.article_id = a.id AND p.role = 'lead'";
 
 impl Store {
-    pub async fn upsert_section(&self, slug: &Slug, name: &str, description: &str, position: i64) -> Result<String> {
+    pub async fn upsert_section(
+        &self,
+        slug: &Slug,
+        name: &str,
+        description: &str,
+        position: i64,
+    ) -> Result<String> {
         let mut tx = self.begin().await?;
         let id: String = sqlx::query_scalar(
             "INSERT INTO sections (id, slug, name, description, position, created_at) \
@@ -193,9 +201,10 @@ impl Store {
     }
 
     pub async fn sections(&self) -> Result<Vec<SectionRow>> {
-        let rows = sqlx::query("SELECT id, slug, name, description FROM sections ORDER BY position, name")
-            .fetch_all(self.reader())
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, slug, name, description FROM sections ORDER BY position, name")
+                .fetch_all(self.reader())
+                .await?;
         rows.iter().map(section_row).collect()
     }
 
@@ -229,7 +238,11 @@ impl Store {
             .fetch_optional(self.reader())
             .await?;
         Ok(match row {
-            Some(r) => Some(TagRow { id: r.try_get("id")?, slug: r.try_get("slug")?, name: r.try_get("name")? }),
+            Some(r) => Some(TagRow {
+                id: r.try_get("id")?,
+                slug: r.try_get("slug")?,
+                name: r.try_get("name")?,
+            }),
             None => None,
         })
     }
@@ -239,15 +252,18 @@ impl Store {
     /// and for a scheduled article the job that publishes it at its time.
     pub async fn save_article(&self, input: &ArticleInput) -> Result<(String, Saved)> {
         if input.author_ids.is_empty() {
-            return Err(StoreError::Conflict("an article needs at least one author".into()));
+            return Err(StoreError::Conflict(
+                "an article needs at least one author".into(),
+            ));
         }
         let now = now_ms();
         let published_at = input.published_at.map(crate::to_ms);
         let mut tx = self.begin().await?;
-        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
-            .bind(input.slug.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+                .bind(input.slug.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
         let (id, saved) = match existing {
             Some(id) => {
                 sqlx::query(
@@ -332,11 +348,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let photos = input
-            .lead_photo
-            .iter()
-            .map(|p| ("lead", None, p))
-            .chain(input.inline_photos.iter().map(|(name, p)| ("inline", Some(name.as_str()), p)));
+        let photos = input.lead_photo.iter().map(|p| ("lead", None, p)).chain(
+            input
+                .inline_photos
+                .iter()
+                .map(|(name, p)| ("inline", Some(name.as_str()), p)),
+        );
         for (position, (role, name, photo)) in photos.enumerate() {
             sqlx::query(
                 "INSERT INTO photos (id, article_id, role, name, position, file, width, height, alt, caption, credit, created_at) \
@@ -393,11 +410,19 @@ impl Store {
             "SELECT {CARD_COLUMNS}, a.status, a.body_html, a.body_text, a.updated_at, a.revised_at {CARD_FROM} \
              WHERE a.slug = $1 AND a.status = 'published'"
         );
-        let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(slug).fetch_optional(self.reader()).await? else {
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+            .bind(slug)
+            .fetch_optional(self.reader())
+            .await?
+        else {
             return Ok(None);
         };
         let mut card = card_row(&row)?;
-        card.authors = self.authors_of(&[card.id.as_str()]).await?.remove(&card.id).unwrap_or_default();
+        card.authors = self
+            .authors_of(&[card.id.as_str()])
+            .await?
+            .remove(&card.id)
+            .unwrap_or_default();
         let tags = sqlx::query(
             "SELECT t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
              WHERE at.article_id = $1 ORDER BY t.name",
@@ -410,7 +435,9 @@ impl Store {
         .collect::<Result<_>>()?;
         let status: String = row.try_get("status")?;
         Ok(Some(ArticleFull {
-            status: status.parse().map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
+            status: status
+                .parse()
+                .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
             body_html: row.try_get("body_html")?,
             body_text: row.try_get("body_text")?,
             updated_at: row.try_get("updated_at")?,
@@ -421,7 +448,12 @@ impl Store {
     }
 
     /// Published articles, newest first.
-    pub async fn list_articles(&self, filter: ListFilter<'_>, limit: i64, offset: i64) -> Result<Vec<ArticleCard>> {
+    pub async fn list_articles(
+        &self,
+        filter: ListFilter<'_>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ArticleCard>> {
         let sql = format!(
             "SELECT {CARD_COLUMNS} {CARD_FROM} {} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2",
             filter.clause(3)
@@ -475,8 +507,12 @@ impl Store {
             .collect()
     }
 
-    async fn authors_of(&self, article_ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<NamedRef>>> {
-        let mut out: std::collections::HashMap<String, Vec<NamedRef>> = std::collections::HashMap::new();
+    async fn authors_of(
+        &self,
+        article_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, Vec<NamedRef>>> {
+        let mut out: std::collections::HashMap<String, Vec<NamedRef>> =
+            std::collections::HashMap::new();
         if article_ids.is_empty() {
             return Ok(out);
         }
@@ -491,7 +527,9 @@ impl Store {
             query = query.bind(id.to_string());
         }
         for row in query.fetch_all(self.reader()).await? {
-            out.entry(row.try_get("article_id")?).or_default().push(named_ref(&row)?);
+            out.entry(row.try_get("article_id")?)
+                .or_default()
+                .push(named_ref(&row)?);
         }
         Ok(out)
     }
@@ -507,7 +545,10 @@ fn section_row(r: &AnyRow) -> Result<SectionRow> {
 }
 
 fn named_ref(r: &AnyRow) -> Result<NamedRef> {
-    Ok(NamedRef { slug: r.try_get("slug")?, name: r.try_get("name")? })
+    Ok(NamedRef {
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+    })
 }
 
 fn card_row(r: &AnyRow) -> Result<ArticleCard> {
@@ -529,11 +570,18 @@ fn card_row(r: &AnyRow) -> Result<ArticleCard> {
         slug: r.try_get("slug")?,
         headline: r.try_get("headline")?,
         standfirst: r.try_get("standfirst")?,
-        section: NamedRef { slug: r.try_get("section_slug")?, name: r.try_get("section_name")? },
+        section: NamedRef {
+            slug: r.try_get("section_slug")?,
+            name: r.try_get("section_name")?,
+        },
         authors: Vec::new(),
-        published_at: r.try_get::<Option<i64>, _>("published_at")?.unwrap_or_default(),
+        published_at: r
+            .try_get::<Option<i64>, _>("published_at")?
+            .unwrap_or_default(),
         breaking: r.try_get::<i64, _>("breaking")? != 0,
-        access: access.parse().map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
+        access: access
+            .parse()
+            .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
         lead_photo,
     })
 }

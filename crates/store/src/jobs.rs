@@ -31,7 +31,13 @@ pub struct NewJob {
 
 impl NewJob {
     pub fn now(kind: &str, payload: serde_json::Value) -> Self {
-        Self { kind: kind.to_owned(), payload, idempotency_key: None, run_at: now_ms(), max_attempts: 8 }
+        Self {
+            kind: kind.to_owned(),
+            payload,
+            idempotency_key: None,
+            run_at: now_ms(),
+            max_attempts: 8,
+        }
     }
 
     pub fn at(mut self, run_at: i64) -> Self {
@@ -51,9 +57,12 @@ pub const PUBLISH_ARTICLE: &str = "publish_article";
 /// rescheduling enqueues a new job (the old one then finds nothing to do).
 pub fn publish_article_job(article_id: &str, at: jiff::Timestamp) -> NewJob {
     let at = crate::to_ms(at);
-    NewJob::now(PUBLISH_ARTICLE, serde_json::json!({ "article_id": article_id }))
-        .at(at)
-        .key(format!("publish:{article_id}:{at}"))
+    NewJob::now(
+        PUBLISH_ARTICLE,
+        serde_json::json!({ "article_id": article_id }),
+    )
+    .at(at)
+    .key(format!("publish:{article_id}:{at}"))
 }
 
 /// Enqueues within the caller's transaction. Returns false when a job with the same
@@ -119,7 +128,8 @@ impl Store {
         Ok(Some(ClaimedJob {
             id: row.try_get("id")?,
             kind: row.try_get("kind")?,
-            payload: serde_json::from_str(&payload).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+            payload: serde_json::from_str(&payload)
+                .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
             attempt: row.try_get("attempts")?,
             max_attempts: row.try_get("max_attempts")?,
         }))
@@ -182,7 +192,8 @@ impl Store {
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
-        row.map(|r| Ok((r.try_get("status")?, r.try_get("attempts")?))).transpose()
+        row.map(|r| Ok((r.try_get("status")?, r.try_get("attempts")?)))
+            .transpose()
     }
 }
 
@@ -215,7 +226,12 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(store: Store) -> Self {
-        Self { store, id: format!("worker-{}", new_id()), lease: Duration::from_secs(300), handlers: HashMap::new() }
+        Self {
+            store,
+            id: format!("worker-{}", new_id()),
+            lease: Duration::from_secs(300),
+            handlers: HashMap::new(),
+        }
     }
 
     /// How long a claimed job stays with this worker before another may take it over.
@@ -229,7 +245,8 @@ impl Worker {
         F: Fn(ClaimedJob) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
     {
-        self.handlers.insert(kind.to_owned(), Arc::new(move |job| Box::pin(f(job))));
+        self.handlers
+            .insert(kind.to_owned(), Arc::new(move |job| Box::pin(f(job))));
         self
     }
 
@@ -238,11 +255,15 @@ impl Worker {
         let Some(job) = self.store.claim_job(&self.id, self.lease).await? else {
             return Ok(Ran::Nothing);
         };
-        let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempt);
+        let span =
+            tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempt);
         let _enter = span.enter();
         let outcome = match self.handlers.get(&job.kind) {
             Some(handler) => handler(job.clone()).await,
-            None => Err(format!("no handler for job kind “{}” on this node", job.kind)),
+            None => Err(format!(
+                "no handler for job kind “{}” on this node",
+                job.kind
+            )),
         };
         match outcome {
             Ok(()) => {

@@ -32,7 +32,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the database URL is not valid ({reason}); expected sqlite://PATH or postgres://USER@HOST:PORT/DATABASE")]
+    #[error(
+        "the database URL is not valid ({reason}); expected sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+    )]
     BadUrl { reason: String },
     #[error("cannot open the database at {target}: {source}")]
     Connect {
@@ -62,7 +64,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -100,7 +104,9 @@ impl Store {
             reason: format!("unknown scheme in “{}”", mask_url(url)),
         })?;
         let options = AnyConnectOptions::from_str(url)
-            .map_err(|e| StoreError::BadUrl { reason: e.to_string() })?
+            .map_err(|e| StoreError::BadUrl {
+                reason: e.to_string(),
+            })?
             .disable_statement_logging();
         let target = mask_url(url);
         let connect = |max: u32| {
@@ -124,22 +130,38 @@ impl Store {
         let (read, write) = match backend {
             Backend::Sqlite => {
                 let write = connect(1).connect_with(options.clone()).await;
-                let write = write.map_err(|source| StoreError::Connect { target: target.clone(), source })?;
+                let write = write.map_err(|source| StoreError::Connect {
+                    target: target.clone(),
+                    source,
+                })?;
                 let read = connect(8).connect_with(options).await;
-                let read = read.map_err(|source| StoreError::Connect { target: target.clone(), source })?;
+                let read = read.map_err(|source| StoreError::Connect {
+                    target: target.clone(),
+                    source,
+                })?;
                 (read, write)
             }
             Backend::Postgres => {
                 let pool = connect(16).connect_with(options).await;
-                let pool = pool.map_err(|source| StoreError::Connect { target: target.clone(), source })?;
+                let pool = pool.map_err(|source| StoreError::Connect {
+                    target: target.clone(),
+                    source,
+                })?;
                 (pool.clone(), pool)
             }
         };
         // Fail now, with the target named, rather than on the first request.
-        let mut probe = read.acquire().await.map_err(|source| StoreError::Connect { target, source })?;
+        let mut probe = read
+            .acquire()
+            .await
+            .map_err(|source| StoreError::Connect { target, source })?;
         probe.execute("SELECT 1").await?;
         drop(probe);
-        Ok(Self { read, write, backend })
+        Ok(Self {
+            read,
+            write,
+            backend,
+        })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -195,7 +217,10 @@ mod tests {
 
     #[test]
     fn masks_passwords() {
-        assert_eq!(mask_url("postgres://u:secret@h:5432/db"), "postgres://u:****@h:5432/db");
+        assert_eq!(
+            mask_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:****@h:5432/db"
+        );
         assert_eq!(mask_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(mask_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
     }

@@ -16,10 +16,11 @@ impl Store {
     /// Adds a staff member, or sets the role of an existing one (matched case-insensitively).
     pub async fn add_staff(&self, email: &EmailAddress, role: Role) -> Result<StaffChange> {
         let mut tx = self.begin().await?;
-        let current: Option<String> = sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
-            .bind(email.canonical())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
+                .bind(email.canonical())
+                .fetch_optional(&mut *tx)
+                .await?;
         let change = match current {
             Some(r) if r == role.as_str() => StaffChange::Unchanged,
             Some(_) => {
@@ -50,15 +51,21 @@ impl Store {
     }
 
     pub async fn staff_role(&self, email: &EmailAddress) -> Result<Option<Role>> {
-        let role: Option<String> = sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
-            .bind(email.canonical())
-            .fetch_optional(self.reader())
-            .await?;
-        role.map(|r| r.parse().map_err(|e: masthead_core::ParseError| crate::StoreError::Corrupt(e.0)))
-            .transpose()
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
+                .bind(email.canonical())
+                .fetch_optional(self.reader())
+                .await?;
+        role.map(|r| {
+            r.parse()
+                .map_err(|e: masthead_core::ParseError| crate::StoreError::Corrupt(e.0))
+        })
+        .transpose()
     }
 
     pub async fn count_staff(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM staff").fetch_one(self.reader()).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM staff")
+            .fetch_one(self.reader())
+            .await?)
     }
 }

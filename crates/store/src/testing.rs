@@ -32,15 +32,20 @@ impl TestDb {
             Backend::Sqlite => {
                 let url = crate::sqlite_url(&dir.path().join("test.db"));
                 let store = Store::open(&url).await.expect("open SQLite test database");
-                Self { store, url, dir, drop_db: None }
+                Self {
+                    store,
+                    url,
+                    dir,
+                    drop_db: None,
+                }
             }
             Backend::Postgres => {
                 let admin_url = std::env::var("MASTHEAD_TEST_POSTGRES_URL")
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
                 let name = format!("masthead_test_{}", masthead_core::new_id().replace('-', ""));
-                let admin = Store::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|e| panic!("MASTHEAD_TEST_BACKEND=postgres but PostgreSQL is unreachable: {e}"));
+                let admin = Store::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!("MASTHEAD_TEST_BACKEND=postgres but PostgreSQL is unreachable: {e}")
+                });
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(admin.reader())
                     .await
@@ -50,8 +55,15 @@ impl TestDb {
                     Some((base, _)) => format!("{base}/{name}"),
                     None => panic!("MASTHEAD_TEST_POSTGRES_URL must end with /DATABASE"),
                 };
-                let store = Store::open(&url).await.expect("open PostgreSQL test database");
-                Self { store, url, dir, drop_db: Some((admin_url, name)) }
+                let store = Store::open(&url)
+                    .await
+                    .expect("open PostgreSQL test database");
+                Self {
+                    store,
+                    url,
+                    dir,
+                    drop_db: Some((admin_url, name)),
+                }
             }
         }
     }
@@ -63,16 +75,24 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin_url, name)) = self.drop_db.take() else { return };
+        let Some((admin_url, name)) = self.drop_db.take() else {
+            return;
+        };
         let db = name.clone();
         // Drop runs inside the test's runtime; do the async clean-up on a thread of its own.
         let joined = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             // The test's own connections belong to its (now blocked) runtime: FORCE ends them.
             rt.block_on(async move {
                 if let Ok(admin) = Store::connect(&admin_url).await {
                     let sql = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
-                    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(admin.reader()).await {
+                    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(admin.reader())
+                        .await
+                    {
                         eprintln!("could not drop test database {db}: {e}");
                     }
                     admin.close().await;
@@ -94,7 +114,8 @@ pub mod tempfile_lite {
 
     impl TempDir {
         pub fn new() -> Self {
-            let path = std::env::temp_dir().join(format!("masthead-test-{}", masthead_core::new_id()));
+            let path =
+                std::env::temp_dir().join(format!("masthead-test-{}", masthead_core::new_id()));
             std::fs::create_dir_all(&path).expect("create temporary directory");
             Self(path)
         }

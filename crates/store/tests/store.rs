@@ -18,7 +18,11 @@ async fn seed(store: &Store) -> (String, String) {
         .await
         .unwrap();
     let author = store
-        .upsert_author(&Slug::parse("ines-okafor").unwrap(), "Inés Okafor", "City reporter")
+        .upsert_author(
+            &Slug::parse("ines-okafor").unwrap(),
+            "Inés Okafor",
+            "City reporter",
+        )
         .await
         .unwrap();
     (section, author)
@@ -36,7 +40,9 @@ fn article(slug: &str, section: &str, author: &str, published_min_ago: i64) -> A
         status: ArticleStatus::Published,
         access: AccessLevel::Metered,
         breaking: false,
-        published_at: Some(jiff::Timestamp::from_millisecond(now_ms() - published_min_ago * 60_000).unwrap()),
+        published_at: Some(
+            jiff::Timestamp::from_millisecond(now_ms() - published_min_ago * 60_000).unwrap(),
+        ),
         revised_at: None,
         author_ids: vec![author.into()],
         tags: vec![(Slug::parse("transport").unwrap(), "Transport".into())],
@@ -66,33 +72,66 @@ async fn articles_save_update_by_slug_and_list() {
     let (section, author) = seed(s).await;
     let epoch = s.content_epoch().await.unwrap();
 
-    let (id, saved) = s.save_article(&article("older", &section, &author, 60)).await.unwrap();
+    let (id, saved) = s
+        .save_article(&article("older", &section, &author, 60))
+        .await
+        .unwrap();
     assert_eq!(saved, Saved::Created);
-    s.save_article(&article("newer", &section, &author, 5)).await.unwrap();
-    assert!(s.content_epoch().await.unwrap() > epoch, "a save must move the content epoch");
+    s.save_article(&article("newer", &section, &author, 5))
+        .await
+        .unwrap();
+    assert!(
+        s.content_epoch().await.unwrap() > epoch,
+        "a save must move the content epoch"
+    );
 
     let mut changed = article("older", &section, &author, 60);
     changed.headline = "Changed".into();
-    changed.tags.push((Slug::parse("council").unwrap(), "Council".into()));
+    changed
+        .tags
+        .push((Slug::parse("council").unwrap(), "Council".into()));
     let (id2, saved) = s.save_article(&changed).await.unwrap();
     assert_eq!((id2.as_str(), saved), (id.as_str(), Saved::Updated));
 
     let full = s.published_article("older").await.unwrap().unwrap();
     assert_eq!(full.card.headline, "Changed");
     assert_eq!(full.card.authors[0].name, "Inés Okafor");
-    assert_eq!(full.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["council", "transport"]);
+    assert_eq!(
+        full.tags
+            .iter()
+            .map(|t| t.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["council", "transport"]
+    );
     assert_eq!(full.card.lead_photo.as_ref().unwrap().alt, "A tram");
     assert_eq!(full.card.section.slug, "city");
 
     let all = s.list_articles(ListFilter::All, 10, 0).await.unwrap();
-    assert_eq!(all.iter().map(|c| c.slug.as_str()).collect::<Vec<_>>(), ["newer", "older"]);
+    assert_eq!(
+        all.iter().map(|c| c.slug.as_str()).collect::<Vec<_>>(),
+        ["newer", "older"]
+    );
     assert_eq!(s.count_articles(ListFilter::All).await.unwrap(), 2);
-    assert_eq!(s.count_articles(ListFilter::Section(&section)).await.unwrap(), 2);
-    assert_eq!(s.count_articles(ListFilter::Author(&author)).await.unwrap(), 2);
+    assert_eq!(
+        s.count_articles(ListFilter::Section(&section))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.count_articles(ListFilter::Author(&author)).await.unwrap(),
+        2
+    );
     let council = s.tag_by_slug("council").await.unwrap().unwrap();
-    let tagged = s.list_articles(ListFilter::Tag(&council.id), 10, 0).await.unwrap();
+    let tagged = s
+        .list_articles(ListFilter::Tag(&council.id), 10, 0)
+        .await
+        .unwrap();
     assert_eq!(tagged.len(), 1);
-    assert_eq!(s.list_articles(ListFilter::All, 1, 1).await.unwrap()[0].slug, "older");
+    assert_eq!(
+        s.list_articles(ListFilter::All, 1, 1).await.unwrap()[0].slug,
+        "older"
+    );
     assert!(s.published_article("missing").await.unwrap().is_none());
 }
 
@@ -123,15 +162,30 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
     let worker = Worker::new(s.clone()).handle(jobs::PUBLISH_ARTICLE, move |job| {
         let store = store.clone();
         async move {
-            let id = job.payload["article_id"].as_str().unwrap_or_default().to_owned();
-            store.publish_scheduled(&id, now_ms()).await.map(|_| ()).map_err(|e| e.to_string())
+            let id = job.payload["article_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            store
+                .publish_scheduled(&id, now_ms())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         }
     });
-    assert_eq!(worker.run_once().await.unwrap(), Ran::Nothing, "not due yet");
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        Ran::Nothing,
+        "not due yet"
+    );
     assert!(s.published_article("later").await.unwrap().is_none());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(matches!(worker.run_once().await.unwrap(), Ran::Done(_)));
-    assert_eq!(worker.run_once().await.unwrap(), Ran::Nothing, "exactly one job");
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        Ran::Nothing,
+        "exactly one job"
+    );
     assert!(s.published_article("later").await.unwrap().is_some());
     // Running the effect again changes nothing.
     assert!(!s.publish_scheduled(&id, now_ms()).await.unwrap());
@@ -141,13 +195,31 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
 async fn a_job_whose_worker_died_is_retried_and_a_done_job_never_runs_again() {
     let db = TestDb::new().await;
     let s = &db.store;
-    assert!(s.enqueue_job(&NewJob::now("count", serde_json::json!({"n": 1})).key("k1")).await.unwrap());
-    assert!(!s.enqueue_job(&NewJob::now("count", serde_json::json!({"n": 1})).key("k1")).await.unwrap());
+    assert!(
+        s.enqueue_job(&NewJob::now("count", serde_json::json!({"n": 1})).key("k1"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.enqueue_job(&NewJob::now("count", serde_json::json!({"n": 1})).key("k1"))
+            .await
+            .unwrap()
+    );
 
     // A worker claims the job and "dies" (never completes it).
-    let claimed = s.claim_job("dead-worker", Duration::from_millis(200)).await.unwrap().unwrap();
+    let claimed = s
+        .claim_job("dead-worker", Duration::from_millis(200))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(claimed.attempt, 1);
-    assert!(s.claim_job("other", Duration::from_secs(60)).await.unwrap().is_none(), "leased jobs are not shared");
+    assert!(
+        s.claim_job("other", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_none(),
+        "leased jobs are not shared"
+    );
 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let runs = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
@@ -159,10 +231,16 @@ async fn a_job_whose_worker_died_is_retried_and_a_done_job_never_runs_again() {
             Ok(())
         }
     });
-    assert_eq!(worker.run_once().await.unwrap(), Ran::Done(claimed.id.clone()));
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        Ran::Done(claimed.id.clone())
+    );
     assert_eq!(worker.run_once().await.unwrap(), Ran::Nothing);
     assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert_eq!(s.job_status(&claimed.id).await.unwrap(), Some(("done".into(), 2)));
+    assert_eq!(
+        s.job_status(&claimed.id).await.unwrap(),
+        Some(("done".into(), 2))
+    );
 }
 
 #[tokio::test]
@@ -172,42 +250,75 @@ async fn failing_jobs_back_off_then_go_dead() {
     let mut job = NewJob::now("flaky", serde_json::json!({}));
     job.max_attempts = 2;
     s.enqueue_job(&job).await.unwrap();
-    let worker = Worker::new(s.clone()).handle("flaky", |_| async { Err("smtp said no".to_string()) });
-    let Ran::Failed(id, err) = worker.run_once().await.unwrap() else { panic!("should fail") };
+    let worker =
+        Worker::new(s.clone()).handle("flaky", |_| async { Err("smtp said no".to_string()) });
+    let Ran::Failed(id, err) = worker.run_once().await.unwrap() else {
+        panic!("should fail")
+    };
     assert_eq!(err, "smtp said no");
     assert_eq!(s.job_status(&id).await.unwrap(), Some(("queued".into(), 1)));
-    assert_eq!(worker.run_once().await.unwrap(), Ran::Nothing, "backing off");
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        Ran::Nothing,
+        "backing off"
+    );
     // Make it due again, as the backoff would.
-    sqlx::query("UPDATE jobs SET run_at = 0").execute(s.reader()).await.unwrap();
+    sqlx::query("UPDATE jobs SET run_at = 0")
+        .execute(s.reader())
+        .await
+        .unwrap();
     assert!(matches!(worker.run_once().await.unwrap(), Ran::Failed(..)));
     assert_eq!(s.job_status(&id).await.unwrap(), Some(("dead".into(), 2)));
     let counts = s.job_counts().await.unwrap();
-    assert_eq!(counts.iter().find(|c| c.status == "dead").map(|c| c.count), Some(1));
+    assert_eq!(
+        counts.iter().find(|c| c.status == "dead").map(|c| c.count),
+        Some(1)
+    );
 }
 
 #[tokio::test]
 async fn unknown_job_kinds_fail_visibly() {
     let db = TestDb::new().await;
-    db.store.enqueue_job(&NewJob::now("mystery", serde_json::json!({}))).await.unwrap();
+    db.store
+        .enqueue_job(&NewJob::now("mystery", serde_json::json!({})))
+        .await
+        .unwrap();
     let worker = Worker::new(db.store.clone());
-    let Ran::Failed(_, err) = worker.run_once().await.unwrap() else { panic!("should fail") };
+    let Ran::Failed(_, err) = worker.run_once().await.unwrap() else {
+        panic!("should fail")
+    };
     assert!(err.contains("mystery"));
 }
 
 #[tokio::test]
 async fn settings_keep_the_first_value() {
     let db = TestDb::new().await;
-    assert_eq!(db.store.setting_or_insert("cookie_key", "a").await.unwrap(), "a");
-    assert_eq!(db.store.setting_or_insert("cookie_key", "b").await.unwrap(), "a");
-    assert_eq!(db.store.setting("cookie_key").await.unwrap().as_deref(), Some("a"));
+    assert_eq!(
+        db.store.setting_or_insert("cookie_key", "a").await.unwrap(),
+        "a"
+    );
+    assert_eq!(
+        db.store.setting_or_insert("cookie_key", "b").await.unwrap(),
+        "a"
+    );
+    assert_eq!(
+        db.store.setting("cookie_key").await.unwrap().as_deref(),
+        Some("a")
+    );
 }
 
 #[tokio::test]
 async fn bad_urls_and_unreachable_servers_are_clear_errors() {
     let err = Store::connect("mysql://x").await.unwrap_err().to_string();
     assert!(err.contains("not valid"), "{err}");
-    let err = Store::connect("postgres://nobody:pw@127.0.0.1:1/none").await.unwrap_err().to_string();
+    let err = Store::connect("postgres://nobody:pw@127.0.0.1:1/none")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("127.0.0.1:1") && !err.contains("pw@"), "{err}");
-    let err = Store::connect("sqlite:///nonexistent-dir/sub/x.db").await.unwrap_err().to_string();
+    let err = Store::connect("sqlite:///nonexistent-dir/sub/x.db")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("/nonexistent-dir/sub/x.db"), "{err}");
 }

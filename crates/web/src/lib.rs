@@ -1,1 +1,150 @@
+//! The Masthead web application: reader pages, operations endpoints and the machinery around
+//! them (theme, page cache, metrics, errors).
+//!
+//! Build with [`Application::build`], which binds the listener (port 0 in tests) and reports its
+//! address, then [`Application::run`] until the shutdown future resolves. Background work (the
+//! job worker, the cache-invalidation watcher) runs alongside and stops with it.
 
+mod cache;
+mod config;
+mod error;
+mod middleware;
+mod ops;
+mod pages;
+mod theme;
+mod views;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::Router;
+use masthead_store::{Store, jobs};
+use tokio::net::TcpListener;
+
+pub use cache::PageCache;
+pub use config::WebConfig;
+pub use theme::Theme;
+
+/// Everything a request handler may need; cloned per request (an `Arc`).
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+pub struct App {
+    pub store: Store,
+    pub config: WebConfig,
+    pub theme: Theme,
+    pub cache: PageCache,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(config: WebConfig, store: Store) -> anyhow::Result<Self> {
+        let theme = Theme::load(config.theme_dir.as_deref())?;
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let cache = PageCache::new(config.page_cache_bytes);
+        let state = AppState(Arc::new(App {
+            store,
+            config,
+            theme,
+            cache,
+        }));
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            state,
+            router,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and stops the
+    /// background tasks.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = job_worker(&self.state).run(Duration::from_millis(500), stop_rx.clone());
+        let worker = tokio::spawn(worker);
+        let watcher = tokio::spawn(cache::watch_content_epoch(self.state.clone(), stop_rx));
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down: finishing requests in flight");
+            })
+            .await?;
+        let _ = stop_tx.send(true);
+        let _ = tokio::join!(worker, watcher);
+        Ok(())
+    }
+}
+
+/// The worker with every job handler this node runs.
+pub fn job_worker(state: &AppState) -> jobs::Worker {
+    let store = state.store.clone();
+    jobs::Worker::new(state.store.clone()).handle(jobs::PUBLISH_ARTICLE, move |job| {
+        let store = store.clone();
+        async move {
+            let id = job.payload["article_id"]
+                .as_str()
+                .ok_or("publish_article job without article_id")?
+                .to_owned();
+            let published = store
+                .publish_scheduled(&id, masthead_store::now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(article_id = %id, published, "scheduled publication");
+            Ok(())
+        }
+    })
+}
+
+fn router(state: AppState) -> Router {
+    use axum::routing::get;
+    Router::new()
+        .route("/", get(pages::front_page))
+        .route("/tag/{slug}", get(pages::tag_page))
+        .route("/author/{slug}", get(pages::author_page))
+        .route("/{section}", get(pages::section_page))
+        .route("/{section}/{slug}", get(pages::article_page))
+        .route("/static/{*path}", get(theme::static_file))
+        .route("/media/{*path}", get(ops::media_file))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .with_state(state)
+}

@@ -1,0 +1,207 @@
+//! Configuration, layered: defaults, then `DATA/masthead.toml`, then `MASTHEAD_*` variables,
+//! then flags (later wins). The publication's name, tagline and time zone may also come from
+//! the database (an imported `site.toml`), below everything set explicitly.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use masthead_store::Store;
+use masthead_web::WebConfig;
+use serde::Deserialize;
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Data directory: SQLite database, uploaded media, email outbox, generated secrets.
+    /// Created on first start. [env: MASTHEAD_DATA] [default: ./masthead-data]
+    #[arg(long, global = true, env = "MASTHEAD_DATA", hide_env = true)]
+    pub data: Option<PathBuf>,
+    /// Log as JSON lines (for log collectors) instead of text. [env: MASTHEAD_LOG_JSON]
+    #[arg(long, global = true, env = "MASTHEAD_LOG_JSON", hide_env = true)]
+    pub log_json: bool,
+}
+
+/// `DATA/masthead.toml`: every setting is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    database_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    meter_free: Option<u32>,
+    site_name: Option<String>,
+    tagline: Option<String>,
+    time_zone: Option<String>,
+    theme: Option<PathBuf>,
+    page_cache_mb: Option<u64>,
+    metrics_token: Option<String>,
+}
+
+/// A value that must never be printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("****")
+    }
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    file: FileConfig,
+    database_url: Option<Secret>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    pub fn load(global: &GlobalArgs) -> anyhow::Result<Self> {
+        let data_dir = global
+            .data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("masthead-data"));
+        prepare_data_dir(&data_dir)?;
+        let path = data_dir.join("masthead.toml");
+        let file = if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?
+        } else {
+            FileConfig::default()
+        };
+        let database_url = env("MASTHEAD_DATABASE_URL")
+            .or_else(|| file.database_url.clone())
+            .map(Secret);
+        Ok(Self {
+            data_dir,
+            file,
+            database_url,
+        })
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(Secret(url)) => url.clone(),
+            None => masthead_store::sqlite_url(&self.data_dir.join("masthead.db")),
+        }
+    }
+
+    /// The database, with any password masked.
+    pub fn database_display(&self) -> String {
+        masthead_store::mask_url(&self.database_url())
+    }
+
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.database_url()).await?)
+    }
+
+    pub async fn web_config(
+        &self,
+        store: &Store,
+        listen: Option<String>,
+        theme: Option<PathBuf>,
+    ) -> anyhow::Result<WebConfig> {
+        let mut web = WebConfig::new(self.data_dir.clone());
+        if let Some(l) = listen.or_else(|| self.file.listen.clone()) {
+            web.listen = l;
+        }
+        web.public_url = env("MASTHEAD_PUBLIC_URL")
+            .or_else(|| self.file.public_url.clone())
+            .unwrap_or_else(|| format!("http://{}", web.listen))
+            .trim_end_matches('/')
+            .to_owned();
+        web.site_name = match env("MASTHEAD_SITE_NAME").or_else(|| self.file.site_name.clone()) {
+            Some(n) => n,
+            None => store
+                .setting(masthead_import::SETTING_NAME)
+                .await?
+                .unwrap_or_else(|| "Masthead".into()),
+        };
+        web.tagline = match env("MASTHEAD_TAGLINE").or_else(|| self.file.tagline.clone()) {
+            Some(t) => t,
+            None => store
+                .setting(masthead_import::SETTING_TAGLINE)
+                .await?
+                .unwrap_or_default(),
+        };
+        let tz = match env("MASTHEAD_TIME_ZONE").or_else(|| self.file.time_zone.clone()) {
+            Some(t) => Some(t),
+            None => store.setting(masthead_import::SETTING_TIME_ZONE).await?,
+        };
+        if let Some(tz) = tz {
+            web.time_zone = jiff::tz::TimeZone::get(&tz).with_context(|| {
+                format!("unknown time zone “{tz}”: use an IANA name such as Europe/Lisbon")
+            })?;
+        }
+        web.theme_dir = theme.or_else(|| self.file.theme.clone());
+        if let Some(mb) = env("MASTHEAD_PAGE_CACHE_MB")
+            .and_then(|v| v.parse().ok())
+            .or(self.file.page_cache_mb)
+        {
+            web.page_cache_bytes = mb * 1024 * 1024;
+        }
+        web.metrics_token =
+            env("MASTHEAD_METRICS_TOKEN").or_else(|| self.file.metrics_token.clone());
+        Ok(web)
+    }
+
+    /// Logs the configuration in effect, secrets masked.
+    pub fn log_effective(&self, web: &WebConfig) {
+        tracing::info!(
+            data_dir = %self.data_dir.display(),
+            database = %self.database_display(),
+            listen = %web.listen,
+            public_url = %web.public_url,
+            site_name = %web.site_name,
+            time_zone = web.time_zone.iana_name().unwrap_or("UTC"),
+            theme = ?web.theme_dir,
+            page_cache_mb = web.page_cache_bytes / (1024 * 1024),
+            metrics_token = if web.metrics_token.is_some() { "****" } else { "(none: /metrics is loopback-only)" },
+            smtp = %env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone()).map(|u| masthead_store::mask_url(&u)).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
+            mail_from = ?env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()),
+            meter_free = env("MASTHEAD_METER_FREE").and_then(|v| v.parse().ok()).or(self.file.meter_free).unwrap_or(5),
+            "effective configuration"
+        );
+    }
+}
+
+/// Creates the data directory if it does not exist; refuses one that cannot be used, naming it.
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            bail!(
+                "the data directory {} exists but is not a directory",
+                dir.display()
+            );
+        }
+        std::fs::read_dir(dir)
+            .with_context(|| format!("the data directory {} cannot be read", dir.display()))?;
+        let probe = dir.join(".write-test");
+        std::fs::write(&probe, b"")
+            .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
+        let _ = std::fs::remove_file(probe);
+    } else {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+pub fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,46 @@
+//! What the web application needs to know; the CLI fills it from defaults, `masthead.toml`,
+//! `MASTHEAD_*` variables and flags.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub listen: String,
+    /// The data directory: media files live under `media/`.
+    pub data_dir: PathBuf,
+    /// The publication's address as readers see it, without a trailing slash.
+    pub public_url: String,
+    pub site_name: String,
+    pub tagline: String,
+    pub time_zone: jiff::tz::TimeZone,
+    /// A theme directory overriding the embedded default theme (templates/ and static/).
+    pub theme_dir: Option<PathBuf>,
+    /// Memory for cached pages (bytes, all encodings together).
+    pub page_cache_bytes: u64,
+    /// How often to look for content changes made by other nodes or processes.
+    pub epoch_poll: std::time::Duration,
+    /// A bearer token that opens `/metrics` to non-loopback clients.
+    pub metrics_token: Option<String>,
+}
+
+impl WebConfig {
+    /// Defaults for a data directory; suits tests and the demo.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir,
+            public_url: "http://127.0.0.1:8080".into(),
+            site_name: "Masthead".into(),
+            tagline: String::new(),
+            time_zone: jiff::tz::TimeZone::UTC,
+            theme_dir: None,
+            page_cache_bytes: 64 * 1024 * 1024,
+            epoch_poll: std::time::Duration::from_secs(1),
+            metrics_token: None,
+        }
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+}

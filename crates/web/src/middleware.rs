@@ -1,0 +1,107 @@
+//! Around every request: security headers, metrics by route, and the themed error page for
+//! errors raised by handlers (see `error.rs`).
+
+use std::{sync::OnceLock, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, header},
+    middleware::Next,
+    response::{Html, IntoResponse, Response},
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::{AppState, error::ErrorPage, views};
+
+/// The process-wide metrics recorder (one per process, shared by every app built in it).
+pub fn metrics_handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Suffix("duration_seconds".into()),
+                &[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ],
+            )
+            .expect("bucket list is not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed; /metrics will be empty");
+        }
+        handle
+    })
+}
+
+pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let mut res = next.run(req).await;
+    if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
+        res = render_error(&app, page).await;
+    }
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
+        ),
+    );
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("masthead_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("masthead_http_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+async fn render_error(app: &AppState, page: ErrorPage) -> Response {
+    let site = views::site(app).await;
+    let ctx = minijinja::context! {
+        site => &site,
+        page => views::PageMeta::new(&site, page.title, "", "/"),
+        now_year => views::now_year(app),
+        status => page.status.as_u16(),
+        title => page.title,
+        message => &page.message,
+    };
+    let html = app.theme.render("error.html", ctx).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the error template failed");
+        format!("<!doctype html><title>{0}</title><h1>{0}</h1>", page.status)
+    });
+    let mut res = (page.status, Html(html)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = detail, "a request handler panicked");
+    let mut res = axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    res.extensions_mut().insert(ErrorPage::internal());
+    res
+}

@@ -1,0 +1,123 @@
+//! Operations endpoints: liveness, readiness, Prometheus metrics, and media files.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use tower::ServiceExt;
+
+use crate::{AppState, error::WebError, middleware::metrics_handle};
+
+/// The process is alive.
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The database answers: this node can serve.
+pub async fn readyz(State(app): State<AppState>) -> Response {
+    match app.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+/// Prometheus text. Open to loopback clients (a scraper on the same host, or an operator
+/// with `curl`), and to others only with `Authorization: Bearer MASTHEAD_METRICS_TOKEN`, so
+/// that a public site does not publish its internals.
+pub async fn metrics(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let token_ok = match (
+        &app.config.metrics_token,
+        headers.get(header::AUTHORIZATION),
+    ) {
+        (Some(token), Some(given)) => given.to_str().ok() == Some(&format!("Bearer {token}")),
+        _ => false,
+    };
+    if !peer.ip().is_loopback() && !token_ok {
+        return Err(WebError::NotFound);
+    }
+    let mut out = metrics_handle().render();
+    let now = masthead_store::now_ms();
+    out.push_str(
+        "# HELP masthead_jobs Jobs in the durable queue by status.\n# TYPE masthead_jobs gauge\n",
+    );
+    let counts = app.store.job_counts().await?;
+    for c in &counts {
+        out.push_str(&format!(
+            "masthead_jobs{{status=\"{}\"}} {}\n",
+            c.status, c.count
+        ));
+    }
+    out.push_str(
+        "# HELP masthead_jobs_oldest_age_seconds How long the oldest job of a status has been due.\n\
+         # TYPE masthead_jobs_oldest_age_seconds gauge\n",
+    );
+    for c in counts
+        .iter()
+        .filter(|c| c.status == "queued" || c.status == "running")
+    {
+        let age = c
+            .oldest_run_at
+            .map(|t| ((now - t).max(0) as f64) / 1000.0)
+            .unwrap_or(0.0);
+        out.push_str(&format!(
+            "masthead_jobs_oldest_age_seconds{{status=\"{}\"}} {age}\n",
+            c.status
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP masthead_page_cache_entries Pages in the page cache.\n# TYPE masthead_page_cache_entries gauge\nmasthead_page_cache_entries {}\n",
+        app.cache.len()
+    ));
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        out,
+    )
+        .into_response())
+}
+
+/// `/media/*`: uploaded and imported photos. File names carry a content hash, so they never
+/// change and may be cached for a year.
+pub async fn media_file(
+    State(app): State<AppState>,
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let Ok(Path(path)) = path else {
+        return Err(WebError::NotFound);
+    };
+    if path
+        .split('/')
+        .any(|seg| seg.is_empty() || seg == ".." || seg == "." || seg.contains('\\'))
+    {
+        return Err(WebError::NotFound);
+    }
+    let full = app.config.media_dir().join(&path);
+    let res = tower_http::services::ServeFile::new(full)
+        .oneshot(req)
+        .await
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("serving media: {e}")))?;
+    if res.status() == StatusCode::NOT_FOUND {
+        return Err(WebError::NotFound);
+    }
+    let mut res = res.into_response();
+    if res.status().is_success() {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    Ok(res)
+}

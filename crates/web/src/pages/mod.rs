@@ -1,0 +1,336 @@
+//! Reader pages: front, section, tag, author and article pages. Each is rendered on a cache
+//! miss and then served from the page cache (see `cache.rs`) until the content changes.
+
+use axum::{
+    extract::{OriginalUri, Path, Query, State, rejection::PathRejection},
+    http::{HeaderMap, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use masthead_store::content::ListFilter;
+
+use crate::{
+    AppState,
+    cache::CachedPage,
+    error::WebError,
+    views::{self, PageMeta, Pagination},
+};
+
+/// Articles per page on section, tag and author pages.
+pub const PER_PAGE: i64 = 20;
+/// Top stories, then the "Latest" list, on the front page.
+const TOP_STORIES: usize = 5;
+const LATEST: usize = 8;
+const PER_SECTION_BLOCK: i64 = 4;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// Page 1 when absent; a clear 400 for a page that is not a positive number.
+    fn page(&self) -> Result<i64, WebError> {
+        match self.page.as_deref().map(str::trim) {
+            None | Some("") => Ok(1),
+            Some(p) => match p.parse::<i64>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+                _ => Err(WebError::BadRequest(format!(
+                    "“{p}” is not a page number. Page numbers are whole numbers from 1."
+                ))),
+            },
+        }
+    }
+}
+
+pub async fn not_found(State(_app): State<AppState>) -> Response {
+    WebError::NotFound.into_response()
+}
+
+fn serve(page: &CachedPage, headers: &HeaderMap) -> Response {
+    page.respond(headers)
+}
+
+pub async fn front_page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let page = app
+        .cache
+        .get_or_render("front", render_front(&app))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(serve(&page, &headers))
+}
+
+async fn render_front(app: &AppState) -> Result<Option<CachedPage>, WebError> {
+    let epoch = app.cache.epoch();
+    let sections = app.store.sections().await?;
+    let site = views::site_with(app, &sections);
+    let mut recent = app
+        .store
+        .list_articles(ListFilter::All, (TOP_STORIES + LATEST) as i64, 0)
+        .await?;
+    // A breaking story leads the page.
+    if let Some(i) = recent.iter().position(|a| a.breaking) {
+        let lead = recent.remove(i);
+        recent.insert(0, lead);
+    }
+    let shown: std::collections::HashSet<String> = recent
+        .iter()
+        .take(TOP_STORIES)
+        .map(|a| a.id.clone())
+        .collect();
+    let latest_modified = recent.iter().map(|a| a.published_at).max().unwrap_or(0);
+    let mut blocks = Vec::with_capacity(sections.len());
+    for s in &sections {
+        let list = app
+            .store
+            .list_articles(
+                ListFilter::Section(&s.id),
+                PER_SECTION_BLOCK + TOP_STORIES as i64,
+                0,
+            )
+            .await?;
+        let list: Vec<_> = list
+            .into_iter()
+            .filter(|a| !shown.contains(&a.id))
+            .take(PER_SECTION_BLOCK as usize)
+            .collect();
+        blocks.push(minijinja::context! {
+            section => views::LinkView { name: s.name.clone(), slug: s.slug.clone(), url: views::section_path(&s.slug) },
+            articles => views::cards(app, &list),
+        });
+    }
+    let top = views::cards(app, &recent[..recent.len().min(TOP_STORIES)]);
+    let latest = views::cards(app, recent.get(TOP_STORIES..).unwrap_or_default());
+    let meta = PageMeta::new(&site, "", &app.config.tagline, "/");
+    let html = app.theme.render(
+        "front.html",
+        minijinja::context! {
+            site => &site, page => meta, now_year => views::now_year(app),
+            top_stories => top, latest => latest, section_blocks => blocks,
+        },
+    )?;
+    Ok(Some(CachedPage::new(
+        html,
+        latest_modified,
+        epoch,
+        "/".into(),
+    )))
+}
+
+pub async fn section_page(
+    State(app): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    list_page(&app, ListKind::Section, path, &q, &headers).await
+}
+
+pub async fn tag_page(
+    State(app): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    list_page(&app, ListKind::Tag, path, &q, &headers).await
+}
+
+pub async fn author_page(
+    State(app): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    list_page(&app, ListKind::Author, path, &q, &headers).await
+}
+
+async fn list_page(
+    app: &AppState,
+    kind: ListKind,
+    path: Result<Path<String>, PathRejection>,
+    q: &PageQuery,
+    headers: &HeaderMap,
+) -> Result<Response, WebError> {
+    let Ok(Path(slug)) = path else {
+        return Err(WebError::NotFound);
+    };
+    let page_no = q.page()?;
+    let key = format!("{}:{slug}:{page_no}", kind.name());
+    let page = app
+        .cache
+        .get_or_render(&key, render_list(app, kind, &slug, page_no))
+        .await?;
+    let page = page.ok_or(WebError::NotFound)?;
+    Ok(serve(&page, headers))
+}
+
+#[derive(Clone, Copy)]
+enum ListKind {
+    Section,
+    Tag,
+    Author,
+}
+
+impl ListKind {
+    /// The cache-key prefix, and the name under which the template receives the subject.
+    fn name(self) -> &'static str {
+        match self {
+            ListKind::Section => "section",
+            ListKind::Tag => "tag",
+            ListKind::Author => "author",
+        }
+    }
+}
+
+/// A section, tag or author page; `None` when there is no such section, tag or author, or the
+/// page number is past the last page.
+async fn render_list(
+    app: &AppState,
+    kind: ListKind,
+    slug: &str,
+    page_no: i64,
+) -> Result<Option<CachedPage>, WebError> {
+    let epoch = app.cache.epoch();
+    let sections = app.store.sections().await?;
+    let site = views::site_with(app, &sections);
+    let (template, id, path, title, description, subject) = match kind {
+        ListKind::Section => {
+            let Some(s) = sections.iter().find(|s| s.slug == slug) else {
+                return Ok(None);
+            };
+            let path = views::section_path(&s.slug);
+            let subject = minijinja::context! { name => &s.name, slug => &s.slug, description => &s.description, url => &path };
+            (
+                "section.html",
+                s.id.clone(),
+                path,
+                s.name.clone(),
+                s.description.clone(),
+                subject,
+            )
+        }
+        ListKind::Tag => {
+            let Some(t) = app.store.tag_by_slug(slug).await? else {
+                return Ok(None);
+            };
+            let path = views::tag_path(&t.slug);
+            let subject = minijinja::context! { name => &t.name, slug => &t.slug, url => &path };
+            (
+                "tag.html",
+                t.id,
+                path,
+                t.name.clone(),
+                format!("Articles about {}", t.name),
+                subject,
+            )
+        }
+        ListKind::Author => {
+            let Some(a) = app.store.author_by_slug(slug).await? else {
+                return Ok(None);
+            };
+            let path = views::author_path(&a.slug);
+            let subject = minijinja::context! { name => &a.name, slug => &a.slug, bio => &a.bio, url => &path };
+            (
+                "author.html",
+                a.id,
+                path,
+                a.name.clone(),
+                a.bio.clone(),
+                subject,
+            )
+        }
+    };
+    let filter = match kind {
+        ListKind::Section => ListFilter::Section(&id),
+        ListKind::Tag => ListFilter::Tag(&id),
+        ListKind::Author => ListFilter::Author(&id),
+    };
+    let total = app.store.count_articles(filter).await?;
+    let pagination = Pagination::new(&path, page_no, total, PER_PAGE);
+    if page_no > pagination.total_pages {
+        return Ok(None);
+    }
+    let list = app
+        .store
+        .list_articles(filter, PER_PAGE, (page_no - 1) * PER_PAGE)
+        .await?;
+    let last_modified = list.iter().map(|a| a.published_at).max().unwrap_or(0);
+    let mut meta = PageMeta::new(&site, &title, &description, &path);
+    if page_no > 1 {
+        meta.canonical_url = format!("{}?page={page_no}", meta.canonical_url);
+        meta.title = format!("{title}, page {page_no} — {}", site.name);
+    }
+    if matches!(kind, ListKind::Section) {
+        meta.current_section = Some(slug.to_owned());
+    }
+    let mut ctx = std::collections::BTreeMap::new();
+    ctx.insert("site", minijinja::Value::from_serialize(&site));
+    ctx.insert("page", minijinja::Value::from_serialize(&meta));
+    ctx.insert("now_year", minijinja::Value::from(views::now_year(app)));
+    ctx.insert(kind.name(), subject);
+    ctx.insert(
+        "articles",
+        minijinja::Value::from_serialize(views::cards(app, &list)),
+    );
+    ctx.insert("pagination", minijinja::Value::from_serialize(&pagination));
+    let html = app.theme.render(template, ctx)?;
+    let canonical = if page_no > 1 {
+        format!("{path}?page={page_no}")
+    } else {
+        path
+    };
+    Ok(Some(CachedPage::new(html, last_modified, epoch, canonical)))
+}
+
+pub async fn article_page(
+    State(app): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let Ok(Path((_section, slug))) = path else {
+        return Err(WebError::NotFound);
+    };
+    let key = format!("article:{slug}");
+    let page = app
+        .cache
+        .get_or_render(&key, render_article(&app, &slug))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    // The slug identifies the article; if it moved to another section, its old URL redirects.
+    if uri.path() != page.canonical_path {
+        let mut res = Redirect::permanent(&page.canonical_path).into_response();
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("public, max-age=300"),
+        );
+        return Ok(res);
+    }
+    Ok(serve(&page, &headers))
+}
+
+async fn render_article(app: &AppState, slug: &str) -> Result<Option<CachedPage>, WebError> {
+    let epoch = app.cache.epoch();
+    let Some(article) = app.store.published_article(slug).await? else {
+        return Ok(None);
+    };
+    let sections = app.store.sections().await?;
+    let site = views::site_with(app, &sections);
+    let view = views::article(app, &article);
+    let path = view.card.url.clone();
+    let mut meta = PageMeta::new(
+        &site,
+        &article.card.headline,
+        &article.card.standfirst,
+        &path,
+    );
+    meta.current_section = Some(article.card.section.slug.clone());
+    let html = app.theme.render(
+        "article.html",
+        minijinja::context! { site => &site, page => meta, now_year => views::now_year(app), article => view },
+    )?;
+    let modified = article.updated_at.max(article.card.published_at);
+    Ok(Some(CachedPage::new(html, modified, epoch, path)))
+}

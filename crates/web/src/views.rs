@@ -1,0 +1,244 @@
+//! What templates receive: plain serializable views built from store rows. Times are rendered
+//! here, in the publication's time zone; URLs are built here, in one place.
+
+use masthead_store::content::{ArticleCard, ArticleFull, NamedRef, PhotoRow, SectionRow};
+use serde::Serialize;
+
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub name: String,
+    pub tagline: String,
+    pub lang: &'static str,
+    pub base_url: String,
+    pub static_url: String,
+    pub sections: Vec<NavItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    pub canonical_url: String,
+    pub current_section: Option<String>,
+}
+
+impl PageMeta {
+    /// `title` is the page's own title; the publication's name is appended (or used alone
+    /// when `title` is empty).
+    pub fn new(site: &SiteView, title: &str, description: &str, path: &str) -> Self {
+        Self {
+            title: if title.is_empty() {
+                site.name.clone()
+            } else {
+                format!("{title} — {}", site.name)
+            },
+            description: description.to_owned(),
+            canonical_url: format!("{}{path}", site.base_url),
+            current_section: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoView {
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    pub headline: String,
+    pub standfirst: String,
+    pub url: String,
+    pub section: LinkView,
+    pub authors: Vec<LinkView>,
+    pub published_iso: String,
+    pub published_display: String,
+    pub photo: Option<PhotoView>,
+    pub breaking: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleView {
+    #[serde(flatten)]
+    pub card: CardView,
+    pub lead_photo: Option<PhotoView>,
+    pub tags: Vec<LinkView>,
+    pub updated_iso: Option<String>,
+    pub updated_display: Option<String>,
+    pub body_html: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pagination {
+    pub page: i64,
+    pub total_pages: i64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+impl Pagination {
+    pub fn new(path: &str, page: i64, total_items: i64, per_page: i64) -> Self {
+        let total_pages = ((total_items + per_page - 1) / per_page).max(1);
+        let url = |p: i64| {
+            if p == 1 {
+                path.to_owned()
+            } else {
+                format!("{path}?page={p}")
+            }
+        };
+        Self {
+            page,
+            total_pages,
+            prev_url: (page > 1).then(|| url(page - 1)),
+            next_url: (page < total_pages).then(|| url(page + 1)),
+        }
+    }
+}
+
+pub fn article_path(section_slug: &str, slug: &str) -> String {
+    format!("/{section_slug}/{slug}")
+}
+
+pub fn section_path(slug: &str) -> String {
+    format!("/{slug}")
+}
+
+pub fn tag_path(slug: &str) -> String {
+    format!("/tag/{slug}")
+}
+
+pub fn author_path(slug: &str) -> String {
+    format!("/author/{slug}")
+}
+
+pub fn media_url(file: &str) -> String {
+    format!("/media/{file}")
+}
+
+/// The site-wide part of every page. On a database error the navigation is left empty rather
+/// than failing the page (error pages use this too).
+pub async fn site(app: &AppState) -> SiteView {
+    let sections = match app.store.sections().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot load sections for the navigation");
+            Vec::new()
+        }
+    };
+    site_with(app, &sections)
+}
+
+pub fn site_with(app: &AppState, sections: &[SectionRow]) -> SiteView {
+    SiteView {
+        name: app.config.site_name.clone(),
+        tagline: app.config.tagline.clone(),
+        lang: "en",
+        base_url: app.config.public_url.clone(),
+        static_url: app.theme.static_url("style.css"),
+        sections: sections
+            .iter()
+            .map(|s| NavItem {
+                name: s.name.clone(),
+                slug: s.slug.clone(),
+                url: section_path(&s.slug),
+            })
+            .collect(),
+    }
+}
+
+pub fn now_year(app: &AppState) -> i16 {
+    jiff::Timestamp::now()
+        .to_zoned(app.config.time_zone.clone())
+        .year()
+}
+
+fn photo(p: &PhotoRow) -> PhotoView {
+    PhotoView {
+        url: media_url(&p.file),
+        alt: p.alt.clone(),
+        caption: p.caption.clone(),
+        credit: p.credit.clone(),
+        width: p.width,
+        height: p.height,
+    }
+}
+
+fn author_link(a: &NamedRef) -> LinkView {
+    LinkView {
+        name: a.name.clone(),
+        slug: a.slug.clone(),
+        url: author_path(&a.slug),
+    }
+}
+
+fn iso(ms: i64) -> String {
+    masthead_store::from_ms(ms)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+pub fn card(app: &AppState, c: &ArticleCard) -> CardView {
+    let published = masthead_store::from_ms(c.published_at);
+    CardView {
+        headline: c.headline.clone(),
+        standfirst: c.standfirst.clone(),
+        url: article_path(&c.section.slug, &c.slug),
+        section: LinkView {
+            name: c.section.name.clone(),
+            slug: c.section.slug.clone(),
+            url: section_path(&c.section.slug),
+        },
+        authors: c.authors.iter().map(author_link).collect(),
+        published_iso: iso(c.published_at),
+        published_display: masthead_core::schedule::dateline(published, &app.config.time_zone),
+        photo: c.lead_photo.as_ref().map(photo),
+        breaking: c.breaking,
+    }
+}
+
+pub fn cards(app: &AppState, list: &[ArticleCard]) -> Vec<CardView> {
+    list.iter().map(|c| card(app, c)).collect()
+}
+
+pub fn article(app: &AppState, a: &ArticleFull) -> ArticleView {
+    let revised = a.revised_at.filter(|r| *r > a.card.published_at);
+    ArticleView {
+        card: card(app, &a.card),
+        lead_photo: a.card.lead_photo.as_ref().map(photo),
+        tags: a
+            .tags
+            .iter()
+            .map(|t| LinkView {
+                name: t.name.clone(),
+                slug: t.slug.clone(),
+                url: tag_path(&t.slug),
+            })
+            .collect(),
+        updated_iso: revised.map(iso),
+        updated_display: revised.map(|r| {
+            masthead_core::schedule::dateline(masthead_store::from_ms(r), &app.config.time_zone)
+        }),
+        body_html: a.body_html.clone(),
+    }
+}
