@@ -222,8 +222,8 @@ if [ "$NGINX_ONLY" != 1 ]; then
     time_cmd=()
     [ -x /usr/bin/time ] && time_cmd=(/usr/bin/time -f '%M' -o "$OUT/import-maxrss-kb.txt")
     t0=$(now_ms)
-    timeout "$IMPORT_TIMEOUT" "${time_cmd[@]}" "$MASTHEAD_BIN" import "$CORPUS" --data "$DATA" 2>&1 | tee "$OUT/import.log" | tail -n 20 \
-      || die "masthead import failed (exit ${PIPESTATUS[0]}); see $OUT/import.log"
+    timeout "$IMPORT_TIMEOUT" "${time_cmd[@]}" "$MASTHEAD_BIN" import "$CORPUS" --data "$DATA" 2>&1 | tee "$OUT/import.log" \
+      || die "masthead import failed or timed out after ${IMPORT_TIMEOUT}s; see $OUT/import.log"
     t1=$(now_ms)
     secs=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
     rate=$(awk -v ms=$((t1 - t0)) -v n="$ARTICLES" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
@@ -264,7 +264,7 @@ if [ "$NGINX_ONLY" != 1 ]; then
   # capture
   fetch() { # fetch URL NAME [Accept-Encoding]: body, headers, Content-Encoding, header size
     local url=$1 name=$2 ae=${3:-} code hsize
-    local args=(-s --max-time 30 -D "$PAGES/$name.headers" -o "$PAGES/$name.body" -w '%{http_code} %{size_header}')
+    local args=(-s --max-time 30 -D "$PAGES/$name.headers" -o "$PAGES/$name.body" -w '%{http_code} %{size_header}\n')
     [ -n "$ae" ] && args+=(-H "Accept-Encoding: $ae")
     read -r code hsize < <(curl "${args[@]}" "$url" || echo "000 0")
     [ "$code" = 200 ] || die "GET $url (Accept-Encoding: ${ae:-none}) answered $code, not 200"
@@ -405,7 +405,7 @@ for page in article front; do
     if [ "$want_ce" = br ] && [ "$HAVE_BROTLI_STATIC" != 1 ]; then
       NGINX_OK[$page.$enc]="n/a (no brotli_static module)"; continue
     fi
-    args=(-s --max-time 10 -D "$PAGES/nginx.$page.$enc.headers" -o "$PAGES/nginx.$page.$enc.body" -w '%{http_code} %{size_header}')
+    args=(-s --max-time 10 -D "$PAGES/nginx.$page.$enc.headers" -o "$PAGES/nginx.$page.$enc.body" -w '%{http_code} %{size_header}\n')
     [ "$enc" != identity ] && args+=(-H "Accept-Encoding: $enc")
     read -r code hsize < <(curl "${args[@]}" "http://127.0.0.1:$NGINX_PORT$p" || echo "000 0")
     echo "$hsize" >"$PAGES/nginx.$page.$enc.hsize"

@@ -18,10 +18,10 @@ pub fn next_daily(at: Time, tz: &TimeZone, after: Timestamp) -> Timestamp {
     let mut day = local.date();
     loop {
         // `to_zoned` resolves gaps and folds with the "compatible" strategy described above.
-        if let Ok(candidate) = day.to_datetime(at).to_zoned(tz.clone()) {
-            if candidate.timestamp() > after {
-                return candidate.timestamp();
-            }
+        if let Ok(candidate) = day.to_datetime(at).to_zoned(tz.clone())
+            && candidate.timestamp() > after
+        {
+            return candidate.timestamp();
         }
         day = match day.checked_add(1.day()) {
             Ok(d) => d,

@@ -71,10 +71,10 @@ fn parse_time(
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Ok(t);
     }
-    if let Ok(d) = text.parse::<jiff::civil::Date>() {
-        if let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC) {
-            return Ok(z.timestamp());
-        }
+    if let Ok(d) = text.parse::<jiff::civil::Date>()
+        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(z.timestamp());
     }
     Err(masthead_core::ParseError::new(format!(
         "`{field}: {text}` is not a date and time; write it like 2026-11-27T07:45:00Z"

@@ -67,7 +67,7 @@ async fn imports_are_idempotent_and_malformed_files_are_reported_with_their_line
     write(&src, "notes.txt", "not an article");
 
     let options = ImportOptions::new(db.dir.path().join("media"));
-    let p = plan(&[src.clone()]).unwrap();
+    let p = plan(std::slice::from_ref(&src)).unwrap();
     assert_eq!(p.files.len(), 5);
     let report = Importer::new(&db.store, options.clone())
         .run(&p, |_, _| {})
@@ -204,7 +204,7 @@ async fn a_broken_site_toml_stops_the_import_with_its_line() {
         "site.toml",
         "name = \"x\"\ntime_zone = \"Mars/Olympus\"\n",
     );
-    let err = plan(&[src.clone()]).unwrap_err().to_string();
+    let err = plan(std::slice::from_ref(&src)).unwrap_err().to_string();
     assert!(err.contains("Mars/Olympus"), "{err}");
     write(
         &src,

@@ -124,14 +124,13 @@ impl CachedPage {
         if let Some(ims) = req
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
+            && let Ok(t) = httpdate::parse_http_date(ims)
         {
-            if let Ok(t) = httpdate::parse_http_date(ims) {
-                let since = t
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                return self.last_modified_secs <= since;
-            }
+            let since = t
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            return self.last_modified_secs <= since;
         }
         false
     }
@@ -296,6 +295,8 @@ pub async fn watch_content_epoch(state: AppState, mut stop: tokio::sync::watch::
         if let Err(e) = state.refresh_content_epoch().await {
             tracing::warn!(error = %e, "cannot read the content epoch; pages may be stale until the database answers");
         }
+        // Histograms buffer samples until drained; drain them even when nobody scrapes.
+        crate::middleware::metrics_handle().run_upkeep();
         tokio::select! {
             _ = tokio::time::sleep(state.config.epoch_poll) => {}
             _ = stop.changed() => return,

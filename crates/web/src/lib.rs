@@ -50,6 +50,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: WebConfig, store: Store) -> anyhow::Result<Self> {
+        // Install the metrics recorder before the first request is counted.
+        middleware::metrics_handle();
         let theme = Theme::load(config.theme_dir.as_deref())?;
         let listener = TcpListener::bind(&config.listen)
             .await

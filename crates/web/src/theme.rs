@@ -90,12 +90,13 @@ fn html_formatter(
     state: &minijinja::State<'_, '_>,
     value: &minijinja::Value,
 ) -> Result<(), minijinja::Error> {
-    if matches!(state.auto_escape(), minijinja::AutoEscape::Html) && !value.is_safe() {
-        if let Some(s) = value.as_str() {
-            return write_escaped(out, s).map_err(|_| {
-                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
-            });
-        }
+    if matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+        && !value.is_safe()
+        && let Some(s) = value.as_str()
+    {
+        return write_escaped(out, s).map_err(|_| {
+            minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+        });
     }
     minijinja::escape_formatter(out, state, value)
 }
