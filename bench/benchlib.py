@@ -53,6 +53,7 @@ def dummy_pages(out, kb):
     """An article page and a front page of about `kb` KB each, built from corpus text, with the
     gzip (and, when a brotli encoder is at hand, br) bytes nginx will serve."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.dont_write_bytecode = True  # no bench/__pycache__ in the repository
     import corpus  # noqa: E402
 
     corpus.init_worker("/nonexistent", 1, 1000, *corpus.make_site(1))

@@ -12,7 +12,8 @@
 #   corpus   python3 bench/corpus.py --articles $ARTICLES --seed $SEED --out $OUT/corpus
 #            Skipped automatically when $OUT/corpus/.corpus-complete matches.  SKIP_CORPUS=1 / REGEN_CORPUS=1
 #   import   masthead import $OUT/corpus --data $OUT/data (timed)
-#            Skipped automatically when $OUT/data/.bench-import matches this corpus and database.
+#            Skipped automatically when $OUT/data/.bench-import matches this corpus, database and
+#            masthead binary (sha256).
 #                                                                          SKIP_IMPORT=1 / REIMPORT=1
 #   serve    masthead serve --listen 127.0.0.1:$MASTHEAD_PORT --data $OUT/data; cold start = process
 #            start to the first 200 from / (curl loop, every ~10 ms)
@@ -83,10 +84,14 @@ NGX=$OUT/nginx
 NGX_ROOT=$OUT/nginx-root
 WRK_DIR=$OUT/wrk
 BROTLI_MODULE=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
-MASTHEAD_BIN=${MASTHEAD_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/masthead}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR=$ROOT/$TARGET_DIR ;; esac  # cargo runs in $ROOT
+MASTHEAD_BIN=${MASTHEAD_BIN:-$TARGET_DIR/release/masthead}
+case "$MASTHEAD_BIN" in /*) ;; *) MASTHEAD_BIN=$PWD/$MASTHEAD_BIN ;; esac
 
 MASTHEAD_PID=
 NGINX_PID=
+CHILD_PID=
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
@@ -107,9 +112,21 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# Runs a long command (always under `timeout`) in the background and waits for it, so that
+# Ctrl-C or a TERM interrupts the wait at once and cleanup can stop it.
+run_waiting() {
+  local rc=0
+  "$@" &
+  CHILD_PID=$!
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=
+  return "$rc"
+}
+
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  stop_pid "$CHILD_PID" "running step" TERM
   stop_pid "$MASTHEAD_PID" masthead TERM
   stop_pid "$NGINX_PID" nginx QUIT
   exit $rc
@@ -117,6 +134,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# CPU accounting, to tell how much of the machine other work took during the load runs.
+# busy and total jiffies of all CPUs; a process's utime+stime (+ waited-for children with "self").
+cpu_machine() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
+cpu_proc() {
+  local pid=$1 children=${2:-}
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || { echo 0; return; }
+  sed 's/^.*) //' "/proc/$pid/stat" | awk -v c="$children" '{ print $12 + $13 + (c ? $14 + $15 : 0) }'
+}
+cpu_ours() { # masthead + nginx master and workers + this script's finished children (wrk, curl)
+  local t=0 pid
+  t=$(( t + $(cpu_proc "$MASTHEAD_PID") + $(cpu_proc $$ self) ))
+  for pid in "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do t=$(( t + $(cpu_proc "$pid") )); done
+  echo "$t"
+}
 
 port_busy() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
@@ -167,6 +199,11 @@ if [ -n "${MASTHEAD_DATABASE_URL:-}" ]; then
   export MASTHEAD_DATABASE_URL
 fi
 
+read -r b0 t0 < <(cpu_machine); sleep 1; read -r b1 t1 < <(cpu_machine)
+IDLE_BUSY=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }')
+if [ "$IDLE_BUSY" -gt 10 ]; then
+  log "WARNING: the CPUs are already ${IDLE_BUSY}% busy before the benchmark starts: the numbers will be noisy"
+fi
 IMPORT_DESC="n/a"
 COLD_START_DESC="n/a"
 RSS_DESC="n/a"
@@ -182,7 +219,9 @@ if [ "$NGINX_ONLY" != 1 ]; then
   else
     command -v cargo >/dev/null || die "cargo is not on PATH: install Rust, or build elsewhere and run with SKIP_BUILD=1 MASTHEAD_BIN=/path/to/masthead"
     log "build: cargo build --release -p masthead"
-    (cd "$ROOT" && timeout "$BUILD_TIMEOUT" cargo build --release -p masthead) || die "cargo build failed"
+    cd "$ROOT"
+    run_waiting timeout "$BUILD_TIMEOUT" cargo build --release -p masthead || die "cargo build failed"
+    cd "$OLDPWD"
   fi
   [ -x "$MASTHEAD_BIN" ] || die "masthead binary not found at $MASTHEAD_BIN: run 'cargo build --release -p masthead' in $ROOT (or unset SKIP_BUILD), or set MASTHEAD_BIN"
   MASTHEAD_VERSION=$("$MASTHEAD_BIN" --version 2>/dev/null | head -n1 || true)
@@ -198,23 +237,25 @@ if [ "$NGINX_ONLY" != 1 ]; then
     log "corpus: $CORPUS already holds $corpus_marker"
   else
     log "corpus: generating $ARTICLES articles (seed $SEED) into $CORPUS"
-    timeout 1800 python3 "$BENCH_DIR/corpus.py" --articles "$ARTICLES" --seed "$SEED" --out "$CORPUS" --force \
+    run_waiting timeout 1800 python3 "$BENCH_DIR/corpus.py" --articles "$ARTICLES" --seed "$SEED" --out "$CORPUS" --force \
       || die "corpus generation failed"
   fi
   CORPUS_DESC="$(cat "$CORPUS/.corpus-complete" 2>/dev/null || echo unknown), $(du -sh "$CORPUS" 2>/dev/null | cut -f1) on disk"
 
   # ----------------------------------------------------------------------------------------------
   # import
-  import_marker="$(cat "$CORPUS/.corpus-complete" 2>/dev/null) db=$(redact_url "${MASTHEAD_DATABASE_URL:-sqlite}")"
+  # The data is reused only by the very same binary (a rebuilt masthead may change the schema).
+  bin_sum=$(sha256sum "$MASTHEAD_BIN" | cut -c1-16)
+  import_marker="$(cat "$CORPUS/.corpus-complete" 2>/dev/null) db=$(redact_url "${MASTHEAD_DATABASE_URL:-sqlite}") bin=$bin_sum"
   if [ "$SKIP_IMPORT" = 1 ]; then
     log "import: skipped (SKIP_IMPORT=1)"
     IMPORT_DESC="skipped (SKIP_IMPORT=1)"
   elif [ "$REIMPORT" != 1 ] && [ "$(cat "$DATA/.bench-import" 2>/dev/null)" = "$import_marker" ]; then
-    log "import: $DATA already holds this corpus"
+    log "import: $DATA already holds this corpus, imported by this binary"
     IMPORT_DESC="$(cat "$OUT/import-time.txt" 2>/dev/null || echo '?') (from an earlier run; REIMPORT=1 to redo)"
   else
     if [ -n "${MASTHEAD_DATABASE_URL:-}" ]; then
-      log "import: note: importing into $(redact_url "$MASTHEAD_DATABASE_URL"); it should be an empty database"
+      log "import: into $(redact_url "$MASTHEAD_DATABASE_URL") (import is idempotent by slug; articles already there from other corpora stay, so use an empty database)"
     fi
     rm -rf "$DATA"
     mkdir -p "$DATA"
@@ -222,8 +263,11 @@ if [ "$NGINX_ONLY" != 1 ]; then
     time_cmd=()
     [ -x /usr/bin/time ] && time_cmd=(/usr/bin/time -f '%M' -o "$OUT/import-maxrss-kb.txt")
     t0=$(now_ms)
-    timeout "$IMPORT_TIMEOUT" "${time_cmd[@]}" "$MASTHEAD_BIN" import "$CORPUS" --data "$DATA" 2>&1 | tee "$OUT/import.log" \
-      || die "masthead import failed or timed out after ${IMPORT_TIMEOUT}s; see $OUT/import.log"
+    rc=0
+    run_waiting timeout "$IMPORT_TIMEOUT" "${time_cmd[@]}" "$MASTHEAD_BIN" import "$CORPUS" --data "$DATA" \
+      >"$OUT/import.log" 2>&1 || rc=$?
+    tail -n 20 "$OUT/import.log" >&2
+    [ "$rc" = 0 ] || die "masthead import failed (exit $rc; 124 = timed out after ${IMPORT_TIMEOUT}s); see $OUT/import.log"
     t1=$(now_ms)
     secs=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
     rate=$(awk -v ms=$((t1 - t0)) -v n="$ARTICLES" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
@@ -424,16 +468,18 @@ log "nginx: serves byte-identical pages"
 # ------------------------------------------------------------------------------------------------
 # wrk
 
+read -r busy0 total0 < <(cpu_machine)
+ours0=$(cpu_ours)
 RUNS=$OUT/runs.tsv
 : >"$RUNS"
 run_wrk() { # run_wrk NAME URL [Accept-Encoding]
   local name=$1 url=$2 ae=${3:-} hdr=()
   [ -n "$ae" ] && hdr=(-H "Accept-Encoding: $ae")
   if [ "$WARMUP" != 0 ]; then
-    timeout $(( WARMUP + 30 )) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${hdr[@]}" "$url" >/dev/null 2>&1 || true
+    run_waiting timeout $(( WARMUP + 30 )) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${hdr[@]}" "$url" >/dev/null 2>&1 || true
   fi
   log "wrk: $name"
-  timeout $(( DURATION + 60 )) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${hdr[@]}" "$url" \
+  run_waiting timeout $(( DURATION + 60 )) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${hdr[@]}" "$url" \
     >"$WRK_DIR/$name.txt" 2>&1 || log "wrk: $name failed (exit $?), see $WRK_DIR/$name.txt"
 }
 for page in article front; do
@@ -460,6 +506,14 @@ for page in article front; do
     done
   done
 done
+
+read -r busy1 total1 < <(cpu_machine)
+ours1=$(cpu_ours)
+OTHER_CPU=$(awk -v b=$((busy1 - busy0)) -v o=$((ours1 - ours0)) -v t=$((total1 - total0)) \
+  'BEGIN { x = t > 0 ? 100 * (b - o) / t : 0; if (x < 0) x = 0; printf "%.1f", x }')
+if awk -v x="$OTHER_CPU" 'BEGIN { exit !(x > 5) }'; then
+  log "WARNING: other processes used ${OTHER_CPU}% of the CPUs during the wrk runs; the numbers are disturbed"
+fi
 
 # ------------------------------------------------------------------------------------------------
 # report
@@ -496,6 +550,8 @@ META=$OUT/meta.tsv
   printf 'nginx\t%s, %s workers, sendfile, gzip_static%s, open_file_cache %s, peak RSS of all processes %s MiB\n' \
     "$NGINX_VERSION" "$NGINX_WORKERS" "$([ "$HAVE_BROTLI_STATIC" = 1 ] && echo ', brotli_static' || echo ', no brotli_static module')" \
     "$([ "$NGINX_OPEN_FILE_CACHE" = 1 ] && echo on || echo off)" "$(( ngx_hwm / 1024 ))"
+  printf 'other CPU use\t%s%% of all CPUs was used by processes other than wrk, masthead and nginx during the wrk runs (the CPUs were %s%% busy in the second before the benchmark started)\n' \
+    "$OTHER_CPU" "$IDLE_BUSY"
   printf 'article\t%s\n' "$ARTICLE_PATH"
   printf 'load\twrk -t%s -c%s -d%ss --latency (after a %ss warm-up), client and servers on the same %s cores\n' \
     "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP" "$(nproc)"
