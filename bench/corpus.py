@@ -573,6 +573,12 @@ LIST_ITEMS = [
     "a pilot scheme in {PL} and {PL2}", "compensation for {N} households",
 ]
 
+CAPTIONS = [
+    "{P} at {PL} on {DAY}.", "The scene in {PL} earlier this week.", "{ORG_C} says work will continue through {MONTH}.",
+    "A quiet moment in {PL}, where opinion on {THING} is divided.", "{P2}, {R2}, photographed in {PL}.",
+    "File photo: {PL} in {PASTYEAR}.",
+]
+
 WORDS = {
     "DAY": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "MONTH": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -664,6 +670,7 @@ C_QFRAMES = compile_all(QUOTE_FRAMES)
 C_SUBHEADS = compile_all(SUBHEADS)
 C_LIST_INTROS = compile_all(LIST_INTROS)
 C_LIST_ITEMS = compile_all(LIST_ITEMS)
+C_CAPTIONS = compile_all(CAPTIONS)
 
 
 def cap(s):
@@ -1029,13 +1036,6 @@ def gen_article(i):
     return f"{i + 1:06d}-{hl_slug}.md", text
 
 
-CAPTIONS = [
-    "{P} at {PL} on {DAY}.", "The scene in {PL} earlier this week.", "{ORG_C} says work will continue through {MONTH}.",
-    "A quiet moment in {PL}, where opinion on {THING} is divided.", "{P2}, {R2}, photographed in {PL}.",
-    "File photo: {PL} in {PASTYEAR}.",
-]
-C_CAPTIONS = compile_all(CAPTIONS)
-
 
 def write_chunk(bounds):
     lo, hi = bounds
@@ -1087,20 +1087,17 @@ def main():
     chunks = [(lo, min(n, lo + args.chunk)) for lo in range(0, n, args.chunk)]
     done = 0
     total_bytes = 0
-    last = time.monotonic()
     step = max(1000, n // 20)
     next_report = step
 
     def report(force=False):
-        nonlocal last, next_report
-        now = time.monotonic()
+        nonlocal next_report
         if force or done >= next_report:
-            el = now - t0
+            el = time.monotonic() - t0
             print(f"corpus: {done}/{n} articles ({total_bytes / 1e6:.0f} MB) in {el:.1f}s, {done / max(el, 1e-9):.0f}/s",
                   flush=True)
             while next_report <= done:
                 next_report += step
-            last = now
 
     if args.jobs > 1 and len(chunks) > 1:
         import multiprocessing as mp

@@ -541,7 +541,9 @@ META=$OUT/meta.tsv
   printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
   printf 'machine\t%s cores, %s, %s\n' "$(nproc)" \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" "$(uname -sr)"
-  printf 'masthead\t%s, commit %s\n' "${MASTHEAD_VERSION:-?}" "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
+  git -C "$ROOT" diff --quiet HEAD -- crates themes Cargo.toml Cargo.lock 2>/dev/null || rev="$rev with uncommitted changes"
+  printf 'masthead\t%s (%s); repository at %s\n' "${MASTHEAD_VERSION:-?}" "$MASTHEAD_BIN" "$rev"
   printf 'database\t%s\n' "$DB_DESC"
   printf 'corpus\t%s; data dir %s\n' "$CORPUS_DESC" "$DATA_DESC"
   printf 'import\t%s\n' "$IMPORT_DESC"
@@ -553,8 +555,8 @@ META=$OUT/meta.tsv
   printf 'other CPU use\t%s%% of all CPUs was used by processes other than wrk, masthead and nginx during the wrk runs (the CPUs were %s%% busy in the second before the benchmark started)\n' \
     "$OTHER_CPU" "$IDLE_BUSY"
   printf 'article\t%s\n' "$ARTICLE_PATH"
-  printf 'load\twrk -t%s -c%s -d%ss --latency (after a %ss warm-up), client and servers on the same %s cores\n' \
-    "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP" "$(nproc)"
+  printf 'load\twrk -t%s -c%s -d%ss --latency (%s), client and servers on the same %s cores\n' \
+    "$THREADS" "$CONNECTIONS" "$DURATION" "$([ "$WARMUP" = 0 ] && echo 'no warm-up' || echo "after a ${WARMUP}s warm-up")" "$(nproc)"
 } >"$META"
 
 python3 "$BENCH_DIR/benchlib.py" report "$RUNS" "$META" "$OUT/results.md"
