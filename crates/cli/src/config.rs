@@ -148,6 +148,17 @@ impl Settings {
         }
         web.metrics_token =
             env("MASTHEAD_METRICS_TOKEN").or_else(|| self.file.metrics_token.clone());
+        web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
+        web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
+            Some(from) => from,
+            None => {
+                // "The Meridian Courier <no-reply@news.example>", from the public address.
+                let host = web.public_url.split("://").nth(1).unwrap_or("localhost");
+                let host = host.split(['/', ':']).next().unwrap_or("localhost");
+                let name = web.site_name.replace(['<', '>', '"', ','], "");
+                format!("{name} <no-reply@{host}>")
+            }
+        };
         Ok(web)
     }
 
@@ -163,8 +174,8 @@ impl Settings {
             theme = ?web.theme_dir,
             page_cache_mb = web.page_cache_bytes / (1024 * 1024),
             metrics_token = if web.metrics_token.is_some() { "****" } else { "(none: /metrics is loopback-only)" },
-            smtp = %env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone()).map(|u| masthead_store::mask_url(&u)).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
-            mail_from = ?env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()),
+            smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
+            mail_from = %web.mail_from,
             meter_free = env("MASTHEAD_METER_FREE").and_then(|v| v.parse().ok()).or(self.file.meter_free).unwrap_or(5),
             "effective configuration"
         );

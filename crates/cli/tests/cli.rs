@@ -19,20 +19,32 @@ fn masthead(db: &TestDb, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn help_explains_every_command() {
-    let out = Command::new(env!("CARGO_BIN_EXE_masthead")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     for cmd in ["serve", "migrate", "import", "staff"] {
         assert!(help.contains(cmd), "{cmd} missing from\n{help}");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_masthead")).args(["serve", "--help"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("--demo") && help.contains("--listen") && help.contains("--theme"), "{help}");
+    assert!(
+        help.contains("--demo") && help.contains("--listen") && help.contains("--theme"),
+        "{help}"
+    );
 }
 
 #[tokio::test]
@@ -40,14 +52,24 @@ async fn staff_add_validates_and_is_idempotent() {
     let db = TestDb::new().await;
     let out = masthead(&db, &["staff", "add", "not-an-email", "--role", "admin"]);
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("example@domain.com"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("example@domain.com"),
+        "{}",
+        text(&out).1
+    );
     let out = masthead(&db, &["staff", "add", "ana@example.com", "--role", "owner"]);
     assert!(!out.status.success());
     assert!(text(&out).1.contains("admin, editor, author, moderator"));
-    let out = masthead(&db, &["staff", "add", "Ana@Example.com", "--role", "editor"]);
+    let out = masthead(
+        &db,
+        &["staff", "add", "Ana@Example.com", "--role", "editor"],
+    );
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(text(&out).0.contains("Added Ana@example.com as editor"));
-    let out = masthead(&db, &["staff", "add", "ana@example.com", "--role", "editor"]);
+    let out = masthead(
+        &db,
+        &["staff", "add", "ana@example.com", "--role", "editor"],
+    );
     assert!(text(&out).0.contains("already editor"));
     assert_eq!(db.store.count_staff().await.unwrap(), 1);
 }
@@ -57,13 +79,27 @@ async fn import_reports_bad_files_and_imports_the_rest() {
     let db = TestDb::new().await;
     let src = db.data_dir().join("src");
     std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("ok.md"), "---\nheadline: \"Fine\"\nsection: city\nauthors: [a]\n---\nBody\n").unwrap();
-    std::fs::write(src.join("bad.md"), "---\nheadline: \"Broken\"\nsection: city\nauthors: [a]\naccess: paid\n---\nBody\n").unwrap();
+    std::fs::write(
+        src.join("ok.md"),
+        "---\nheadline: \"Fine\"\nsection: city\nauthors: [a]\n---\nBody\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("bad.md"),
+        "---\nheadline: \"Broken\"\nsection: city\nauthors: [a]\naccess: paid\n---\nBody\n",
+    )
+    .unwrap();
     let out = masthead(&db, &["import", src.to_str().unwrap()]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
-    assert!(stderr.contains("bad.md:1:") && stderr.contains("free, metered, registered"), "{stderr}");
-    assert!(stdout.contains("1 created, 0 updated, 1 failed"), "{stdout}");
+    assert!(
+        stderr.contains("bad.md:1:") && stderr.contains("free, metered, registered"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("1 created, 0 updated, 1 failed"),
+        "{stdout}"
+    );
     assert!(db.store.published_article("fine").await.unwrap().is_some());
 }
 
@@ -72,10 +108,16 @@ async fn an_unusable_data_directory_is_a_clear_error() {
     let db = TestDb::new().await;
     let file = db.data_dir().join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_masthead")).args(["--data", file.to_str().unwrap(), "migrate"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .args(["--data", file.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(file.to_str().unwrap()) && stderr.contains("not a directory"), "{stderr}");
+    assert!(
+        stderr.contains(file.to_str().unwrap()) && stderr.contains("not a directory"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -83,12 +125,18 @@ fn an_unreachable_database_is_a_clear_error() {
     let dir = masthead_store::testing::tempfile_lite::TempDir::new();
     let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
         .args(["--data", dir.path().to_str().unwrap(), "migrate"])
-        .env("MASTHEAD_DATABASE_URL", "postgres://masthead:secret@127.0.0.1:1/news")
+        .env(
+            "MASTHEAD_DATABASE_URL",
+            "postgres://masthead:secret@127.0.0.1:1/news",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("127.0.0.1:1") && !stderr.contains("secret"), "{stderr}");
+    assert!(
+        stderr.contains("127.0.0.1:1") && !stderr.contains("secret"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -96,19 +144,31 @@ async fn serve_starts_fast_and_stops_gracefully_on_sigterm() {
     let db = TestDb::new().await;
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
-        .args(["--data", db.data_dir().to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--data",
+            db.data_dir().to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .env("MASTHEAD_DATABASE_URL", &db.url)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line.split("at ").nth(1).unwrap().trim().to_owned();
     let res = reqwest_get(&format!("{url}healthz")).await;
     assert_eq!(res, 200, "{line}");
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(reqwest_get(&url).await, 200, "an empty site still has a front page");
+    assert_eq!(
+        reqwest_get(&url).await,
+        200,
+        "an empty site still has a front page"
+    );
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);

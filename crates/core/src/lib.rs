@@ -11,6 +11,7 @@ pub mod id;
 pub mod markdown;
 pub mod role;
 pub mod schedule;
+pub mod secret;
 pub mod slug;
 
 pub use article::{AccessLevel, ArticleStatus, PhotoMeta};

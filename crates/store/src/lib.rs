@@ -13,6 +13,7 @@
 pub mod content;
 pub mod dialect;
 pub mod jobs;
+pub mod readers;
 pub mod staff;
 pub mod state;
 pub mod testing;

@@ -30,6 +30,9 @@ use crate::AppState;
 /// Shared caches may keep anonymous pages for a minute; the meter and sign-in (later issues)
 /// mark their per-reader responses private.
 pub const PUBLIC_PAGE: &str = "public, max-age=60";
+/// Pages for a signed-in browser (they say "Your account"): never kept by shared caches. A
+/// CDN in front should pass requests with the `mh_session` cookie through to the origin.
+pub const PRIVATE_PAGE: &str = "private, no-cache";
 
 pub struct CachedPage {
     body: Bytes,
@@ -46,6 +49,16 @@ pub struct CachedPage {
 
 impl CachedPage {
     pub fn new(html: String, last_modified_ms: i64, epoch: i64, canonical_path: String) -> Self {
+        Self::with_privacy(html, last_modified_ms, epoch, canonical_path, false)
+    }
+
+    pub fn with_privacy(
+        html: String,
+        last_modified_ms: i64,
+        epoch: i64,
+        canonical_path: String,
+        private: bool,
+    ) -> Self {
         let body = Bytes::from(html);
         let hash = xxhash_rust::xxh3::xxh3_64(&body);
         let secs = u64::try_from(last_modified_ms / 1000).unwrap_or(0);
@@ -56,7 +69,11 @@ impl CachedPage {
             last_modified: HeaderValue::from_str(&last_modified)
                 .expect("HTTP date is a valid header value"),
             last_modified_secs: secs,
-            cache_control: HeaderValue::from_static(PUBLIC_PAGE),
+            cache_control: HeaderValue::from_static(if private {
+                PRIVATE_PAGE
+            } else {
+                PUBLIC_PAGE
+            }),
             body,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),

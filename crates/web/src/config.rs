@@ -21,6 +21,10 @@ pub struct WebConfig {
     pub epoch_poll: std::time::Duration,
     /// A bearer token that opens `/metrics` to non-loopback clients.
     pub metrics_token: Option<String>,
+    /// `smtp://…` or `smtps://…`; None writes emails to `DATA/outbox/`.
+    pub smtp_url: Option<String>,
+    /// The sender of every email, e.g. `The Meridian Courier <news@example.org>`.
+    pub mail_from: String,
 }
 
 impl WebConfig {
@@ -37,7 +41,13 @@ impl WebConfig {
             page_cache_bytes: 64 * 1024 * 1024,
             epoch_poll: std::time::Duration::from_secs(1),
             metrics_token: None,
+            smtp_url: None,
+            mail_from: "Masthead <no-reply@localhost>".into(),
         }
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
     }
 
     pub fn media_dir(&self) -> PathBuf {

@@ -5,6 +5,7 @@
 //! address, then [`Application::run`] until the shutdown future resolves. Background work (the
 //! job worker, the cache-invalidation watcher) runs alongside and stops with it.
 
+mod account;
 mod cache;
 mod config;
 mod error;
@@ -33,6 +34,8 @@ pub struct App {
     pub config: WebConfig,
     pub theme: Theme,
     pub cache: PageCache,
+    pub mailer: masthead_mail::Mailer,
+    pub emails: masthead_mail::EmailTemplates,
 }
 
 impl std::ops::Deref for AppState {
@@ -57,11 +60,20 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let cache = PageCache::new(config.page_cache_bytes);
+        let mailer = masthead_mail::Mailer::new(
+            config.smtp_url.as_deref(),
+            &config.mail_from,
+            config.outbox_dir(),
+        )?;
+        let emails = masthead_mail::EmailTemplates::load(config.theme_dir.as_deref())?;
+        tracing::info!(mail = %mailer.describe(), "email delivery");
         let state = AppState(Arc::new(App {
             store,
             config,
             theme,
             cache,
+            mailer,
+            emails,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -109,21 +121,26 @@ impl Application {
 /// The worker with every job handler this node runs.
 pub fn job_worker(state: &AppState) -> jobs::Worker {
     let store = state.store.clone();
-    jobs::Worker::new(state.store.clone()).handle(jobs::PUBLISH_ARTICLE, move |job| {
-        let store = store.clone();
-        async move {
-            let id = job.payload["article_id"]
-                .as_str()
-                .ok_or("publish_article job without article_id")?
-                .to_owned();
-            let published = store
-                .publish_scheduled(&id, masthead_store::now_ms())
-                .await
-                .map_err(|e| e.to_string())?;
-            tracing::info!(article_id = %id, published, "scheduled publication");
-            Ok(())
-        }
-    })
+    let app = state.clone();
+    jobs::Worker::new(state.store.clone())
+        .handle(masthead_store::readers::SEND_SIGN_IN_EMAIL, move |job| {
+            account::send_sign_in_email(app.clone(), job)
+        })
+        .handle(jobs::PUBLISH_ARTICLE, move |job| {
+            let store = store.clone();
+            async move {
+                let id = job.payload["article_id"]
+                    .as_str()
+                    .ok_or("publish_article job without article_id")?
+                    .to_owned();
+                let published = store
+                    .publish_scheduled(&id, masthead_store::now_ms())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tracing::info!(article_id = %id, published, "scheduled publication");
+                Ok(())
+            }
+        })
 }
 
 fn router(state: AppState) -> Router {
@@ -139,6 +156,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .merge(account::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

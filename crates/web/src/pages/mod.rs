@@ -50,19 +50,43 @@ fn serve(page: &CachedPage, headers: &HeaderMap) -> Response {
     page.respond(headers)
 }
 
+/// Which form of a page a browser gets: the header of a signed-in browser says "Your account".
+/// Only the cookie's presence is looked at (no database): a stale cookie merely shows that link.
+#[derive(Debug, Clone, Copy)]
+struct Variant {
+    signed_in: bool,
+}
+
+impl Variant {
+    fn of(headers: &HeaderMap) -> Self {
+        Self {
+            signed_in: crate::account::cookies::session_token(headers).is_some(),
+        }
+    }
+
+    fn key(self, base: &str) -> String {
+        format!("{base}|{}", u8::from(self.signed_in))
+    }
+
+    fn page(self, html: String, last_modified: i64, epoch: i64, path: String) -> CachedPage {
+        CachedPage::with_privacy(html, last_modified, epoch, path, self.signed_in)
+    }
+}
+
 pub async fn front_page(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
+    let v = Variant::of(&headers);
     let page = app
         .cache
-        .get_or_render("front", render_front(&app))
+        .get_or_render(&v.key("front"), render_front(&app, v))
         .await?
         .ok_or(WebError::NotFound)?;
     Ok(serve(&page, &headers))
 }
 
-async fn render_front(app: &AppState) -> Result<Option<CachedPage>, WebError> {
+async fn render_front(app: &AppState, v: Variant) -> Result<Option<CachedPage>, WebError> {
     let epoch = app.cache.epoch();
     let sections = app.store.sections().await?;
     let site = views::site_with(app, &sections);
@@ -107,16 +131,11 @@ async fn render_front(app: &AppState) -> Result<Option<CachedPage>, WebError> {
     let html = app.theme.render(
         "front.html",
         minijinja::context! {
-            site => &site, page => meta, now_year => views::now_year(app),
+            site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in,
             top_stories => top, latest => latest, section_blocks => blocks,
         },
     )?;
-    Ok(Some(CachedPage::new(
-        html,
-        latest_modified,
-        epoch,
-        "/".into(),
-    )))
+    Ok(Some(v.page(html, latest_modified, epoch, "/".into())))
 }
 
 pub async fn section_page(
@@ -157,10 +176,11 @@ async fn list_page(
         return Err(WebError::NotFound);
     };
     let page_no = q.page()?;
-    let key = format!("{}:{slug}:{page_no}", kind.name());
+    let v = Variant::of(headers);
+    let key = v.key(&format!("{}:{slug}:{page_no}", kind.name()));
     let page = app
         .cache
-        .get_or_render(&key, render_list(app, kind, &slug, page_no))
+        .get_or_render(&key, render_list(app, v, kind, &slug, page_no))
         .await?;
     let page = page.ok_or(WebError::NotFound)?;
     Ok(serve(&page, headers))
@@ -188,6 +208,7 @@ impl ListKind {
 /// page number is past the last page.
 async fn render_list(
     app: &AppState,
+    v: Variant,
     kind: ListKind,
     slug: &str,
     page_no: i64,
@@ -269,6 +290,7 @@ async fn render_list(
     ctx.insert("site", minijinja::Value::from_serialize(&site));
     ctx.insert("page", minijinja::Value::from_serialize(&meta));
     ctx.insert("now_year", minijinja::Value::from(views::now_year(app)));
+    ctx.insert("signed_in", minijinja::Value::from(v.signed_in));
     ctx.insert(kind.name(), subject);
     ctx.insert(
         "articles",
@@ -281,7 +303,7 @@ async fn render_list(
     } else {
         path
     };
-    Ok(Some(CachedPage::new(html, last_modified, epoch, canonical)))
+    Ok(Some(v.page(html, last_modified, epoch, canonical)))
 }
 
 pub async fn article_page(
@@ -293,10 +315,11 @@ pub async fn article_page(
     let Ok(Path((_section, slug))) = path else {
         return Err(WebError::NotFound);
     };
-    let key = format!("article:{slug}");
+    let v = Variant::of(&headers);
+    let key = v.key(&format!("article:{slug}"));
     let page = app
         .cache
-        .get_or_render(&key, render_article(&app, &slug))
+        .get_or_render(&key, render_article(&app, v, &slug))
         .await?
         .ok_or(WebError::NotFound)?;
     // The slug identifies the article; if it moved to another section, its old URL redirects.
@@ -311,7 +334,11 @@ pub async fn article_page(
     Ok(serve(&page, &headers))
 }
 
-async fn render_article(app: &AppState, slug: &str) -> Result<Option<CachedPage>, WebError> {
+async fn render_article(
+    app: &AppState,
+    v: Variant,
+    slug: &str,
+) -> Result<Option<CachedPage>, WebError> {
     let epoch = app.cache.epoch();
     let Some(article) = app.store.published_article(slug).await? else {
         return Ok(None);
@@ -329,8 +356,8 @@ async fn render_article(app: &AppState, slug: &str) -> Result<Option<CachedPage>
     meta.current_section = Some(article.card.section.slug.clone());
     let html = app.theme.render(
         "article.html",
-        minijinja::context! { site => &site, page => meta, now_year => views::now_year(app), article => view },
+        minijinja::context! { site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in, article => view },
     )?;
     let modified = article.updated_at.max(article.card.published_at);
-    Ok(Some(CachedPage::new(html, modified, epoch, path)))
+    Ok(Some(v.page(html, modified, epoch, path)))
 }

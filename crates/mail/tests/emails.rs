@@ -1,0 +1,50 @@
+//! What readers read: every email of the default theme, snapshotted whole (subject, text, HTML).
+//! Review a change with `cargo insta review` (or `INSTA_UPDATE=always`, then read the diff).
+
+use masthead_mail::EmailTemplates;
+use serde_json::json;
+
+fn snapshot(name: &str, ctx: serde_json::Value) -> String {
+    let (subject, text, html) = EmailTemplates::load(None)
+        .unwrap()
+        .render(name, ctx)
+        .unwrap();
+    format!("Subject: {subject}\n\n----- text -----\n{text}\n----- html -----\n{html}")
+}
+
+fn code_context() -> serde_json::Value {
+    json!({
+        "site_name": "The Meridian Courier",
+        "link": "https://courier.example/account/verify?token=Zm9vYmFy&next=%2Fworld",
+        "code": "4821 0937",
+        "expires_minutes": 15,
+        "email": "ana@example.com",
+    })
+}
+
+#[test]
+fn sign_in() {
+    insta::assert_snapshot!(snapshot("sign_in", code_context()));
+}
+
+#[test]
+fn register() {
+    insta::assert_snapshot!(snapshot("register", code_context()));
+}
+
+#[test]
+fn change_email() {
+    insta::assert_snapshot!(snapshot("change_email", code_context()));
+}
+
+#[test]
+fn no_account() {
+    insta::assert_snapshot!(snapshot(
+        "no_account",
+        json!({
+            "site_name": "The Meridian Courier",
+            "register_link": "https://courier.example/register",
+            "email": "ana@example.com",
+        })
+    ));
+}

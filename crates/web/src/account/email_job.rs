@@ -1,0 +1,108 @@
+//! The job that sends a sign-in email. It makes the link token and the code itself and stores
+//! only their hashes, so no usable secret is ever written to the job queue. A retry makes new
+//! ones (the message ID stays the same, so an outbox file is replaced, not duplicated).
+
+use masthead_core::secret;
+use masthead_mail::Email;
+use masthead_store::{jobs::ClaimedJob, readers::Purpose};
+
+use crate::AppState;
+
+pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), String> {
+    let id = job.payload["request_id"]
+        .as_str()
+        .ok_or("sign-in email job without request_id")?;
+    let Some(req) = app
+        .store
+        .sign_in_request(id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(()); // the account and its requests were deleted meanwhile
+    };
+    if req.used_at.is_some() || req.expires_at <= masthead_store::now_ms() {
+        tracing::info!(
+            request_id = id,
+            "sign-in request no longer live; email not sent"
+        );
+        return Ok(());
+    }
+    let base = &app.config.public_url;
+    let site_name = &app.config.site_name;
+    let (template, to, ctx) = match req.purpose {
+        Purpose::NoAccount => (
+            "no_account",
+            req.email.clone(),
+            minijinja::context! {
+                site_name, email => &req.email,
+                register_link => format!("{base}/register?email={}", urlencode(&req.email)),
+            },
+        ),
+        purpose => {
+            let token = secret::random_token();
+            let code = secret::random_code();
+            let issued = app
+                .store
+                .issue_sign_in_secrets(
+                    id,
+                    &secret::hash_secret(&token),
+                    &secret::hash_secret(&code),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if !issued {
+                return Ok(());
+            }
+            let (template, to) = match purpose {
+                Purpose::Register => ("register", req.email.clone()),
+                Purpose::ChangeEmail => (
+                    "change_email",
+                    req.new_email.clone().unwrap_or_else(|| req.email.clone()),
+                ),
+                _ => ("sign_in", req.email.clone()),
+            };
+            let ctx = minijinja::context! {
+                site_name, email => &to, code => &code,
+                link => format!("{base}/sign-in/link?token={token}"),
+                expires_minutes => super::LINK_VALID_MINUTES,
+            };
+            (template, to, ctx)
+        }
+    };
+    let (subject, text, html) = app
+        .emails
+        .render(template, ctx)
+        .map_err(|e| e.to_string())?;
+    let to = masthead_core::EmailAddress::parse(&to).map_err(|e| e.to_string())?;
+    let email = Email {
+        to,
+        subject,
+        text,
+        html,
+        message_id: format!("sign-in-{id}"),
+        headers: Vec::new(),
+    };
+    match app.mailer.send(&email).await {
+        Ok(()) => {
+            metrics::counter!("masthead_emails_total", "kind" => template, "outcome" => "sent")
+                .increment(1);
+            Ok(())
+        }
+        Err(e) => {
+            metrics::counter!("masthead_emails_total", "kind" => template, "outcome" => "failed")
+                .increment(1);
+            Err(format!("sending the {template} email failed: {e}"))
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,897 @@
+//! The account pages. Each handler checks the CSRF token first on POST, parses its form into
+//! domain values, calls the store, and renders or redirects.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Form,
+    extract::{ConnectInfo, Query, State, rejection::FormRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use masthead_core::{EmailAddress, secret};
+use masthead_store::readers::{CodeOutcome, NewSignInRequest, Purpose, Reader, SignInRequest};
+use serde::Deserialize;
+
+use super::{cookies, safe_return_to};
+use crate::{AppState, error::WebError, views};
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Every field optional: a form with missing fields re-renders with a message instead of
+/// failing to parse.
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    return_to: Option<String>,
+    #[serde(default)]
+    daily_edition: Option<String>,
+    #[serde(default)]
+    new_email: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountQuery {
+    email: Option<String>,
+    return_to: Option<String>,
+    token: Option<String>,
+    notice: Option<String>,
+}
+
+fn form(f: Result<Form<AccountForm>, FormRejection>) -> Result<AccountForm, WebError> {
+    f.map(|Form(f)| f).map_err(|_| {
+        WebError::BadRequest("The form could not be read. Please go back and try again.".into())
+    })
+}
+
+/// Renders an account template with the site chrome and the browser's CSRF token; such pages
+/// are per-browser and never cached.
+async fn page(
+    app: &AppState,
+    headers: &HeaderMap,
+    template: &str,
+    title: &str,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> Result<Response, WebError> {
+    let site = views::site(app).await;
+    let (csrf, new_csrf) = cookies::csrf_token(headers);
+    let signed_in = cookies::session_token(headers).is_some();
+    let ctx = minijinja::context! {
+        site => &site,
+        page => views::PageMeta::new(&site, title, "", "/"),
+        now_year => views::now_year(app),
+        signed_in,
+        csrf => &csrf,
+        ..extra
+    };
+    let html = app.theme.render(template, ctx)?;
+    let mut res = (status, axum::response::Html(html)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if new_csrf {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::set(cookies::CSRF, &csrf, None, app.secure_cookies()),
+        );
+    }
+    Ok(res)
+}
+
+/// A short page with a heading, a message and a link onward.
+async fn notice(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: (&str, &str),
+) -> Result<Response, WebError> {
+    page(
+        app,
+        headers,
+        "account/notice.html",
+        title,
+        status,
+        minijinja::context! { title, message, link_url => link.0, link_text => link.1 },
+    )
+    .await
+}
+
+async fn csrf_failed(app: &AppState, headers: &HeaderMap) -> Result<Response, WebError> {
+    notice(
+        app,
+        headers,
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "For your security, the form could not be accepted. Please go back, reload the page and try again. Nothing was changed.",
+        ("/sign-in", "Back to sign in"),
+    )
+    .await
+}
+
+async fn too_many(app: &AppState, headers: &HeaderMap) -> Result<Response, WebError> {
+    let mut res = notice(
+        app,
+        headers,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Please wait a little",
+        "We have sent several emails or checked several codes for you recently. To protect your account, please wait an hour and try again. Any link we already sent still works for 15 minutes.",
+        ("/", "Back to the front page"),
+    )
+    .await?;
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+    Ok(res)
+}
+
+impl AppState {
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.config.public_url.starts_with("https://")
+    }
+
+    /// The signed-in reader and their session's hash.
+    pub(crate) async fn current_reader(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<(Reader, String)>, WebError> {
+        let Some(token) = cookies::session_token(headers) else {
+            return Ok(None);
+        };
+        let hash = secret::hash_secret(token);
+        Ok(self.store.session_reader(&hash).await?.map(|r| (r, hash)))
+    }
+}
+
+fn client_ip(peer: &SocketAddr) -> String {
+    peer.ip().to_string()
+}
+
+/// Both the IP and the address must be within their limits (both are counted).
+async fn email_allowed(
+    app: &AppState,
+    peer: &SocketAddr,
+    email: &EmailAddress,
+) -> Result<bool, WebError> {
+    let ip_ok = app
+        .store
+        .hit_rate_limit(
+            &format!("email-ip:{}", client_ip(peer)),
+            HOUR_MS,
+            super::EMAILS_PER_IP_HOUR,
+        )
+        .await?;
+    let addr_ok = app
+        .store
+        .hit_rate_limit(
+            &format!("email-to:{}", email.canonical()),
+            HOUR_MS,
+            super::EMAILS_PER_ADDRESS_HOUR,
+        )
+        .await?;
+    Ok(ip_ok && addr_ok)
+}
+
+fn to_check_email(app: &AppState, request_id: &str) -> Response {
+    let mut res = Redirect::to("/sign-in/check-email").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::set(
+            cookies::PENDING,
+            request_id,
+            Some(3600),
+            app.secure_cookies(),
+        ),
+    );
+    res
+}
+
+fn new_request(
+    purpose: Purpose,
+    email: EmailAddress,
+    reader_id: Option<String>,
+    daily_edition: bool,
+    return_to: String,
+) -> NewSignInRequest {
+    NewSignInRequest {
+        purpose,
+        email,
+        reader_id,
+        new_email: None,
+        terms_version: (purpose == Purpose::Register).then(|| super::TERMS_VERSION.to_owned()),
+        daily_edition,
+        return_to,
+        valid_for_ms: super::LINK_VALID_MINUTES * 60_000,
+    }
+}
+
+pub async fn register_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let ctx = minijinja::context! { email => q.email.unwrap_or_default(), return_to => safe_return_to(q.return_to.as_deref()), daily_edition => true };
+    page(
+        &app,
+        &headers,
+        "account/register.html",
+        "Register",
+        StatusCode::OK,
+        ctx,
+    )
+    .await
+}
+
+pub async fn sign_in_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let ctx = minijinja::context! { email => q.email.unwrap_or_default(), return_to => safe_return_to(q.return_to.as_deref()) };
+    page(
+        &app,
+        &headers,
+        "account/sign_in.html",
+        "Sign in",
+        StatusCode::OK,
+        ctx,
+    )
+    .await
+}
+
+pub async fn register_submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    if !cookies::csrf_ok(&headers, &f.csrf) {
+        return csrf_failed(&app, &headers).await;
+    }
+    let return_to = safe_return_to(f.return_to.as_deref());
+    let daily_edition = f.daily_edition.is_some();
+    let email = match EmailAddress::parse(&f.email) {
+        Ok(e) => e,
+        Err(e) => {
+            let ctx =
+                minijinja::context! { email => &f.email, error => e.0, return_to, daily_edition };
+            return page(
+                &app,
+                &headers,
+                "account/register.html",
+                "Register",
+                StatusCode::BAD_REQUEST,
+                ctx,
+            )
+            .await;
+        }
+    };
+    if !email_allowed(&app, &peer, &email).await? {
+        return too_many(&app, &headers).await;
+    }
+    // A known address gets a sign-in link instead: the same page, the same work.
+    let existing = app.store.reader_by_email(&email).await?;
+    let purpose = if existing.is_some() {
+        Purpose::SignIn
+    } else {
+        Purpose::Register
+    };
+    let id = app
+        .store
+        .create_sign_in_request(&new_request(
+            purpose,
+            email,
+            existing.map(|r| r.id),
+            daily_edition,
+            return_to,
+        ))
+        .await?;
+    metrics::counter!("masthead_sign_in_requests_total", "form" => "register").increment(1);
+    Ok(to_check_email(&app, &id))
+}
+
+pub async fn sign_in_submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    if !cookies::csrf_ok(&headers, &f.csrf) {
+        return csrf_failed(&app, &headers).await;
+    }
+    let return_to = safe_return_to(f.return_to.as_deref());
+    let email = match EmailAddress::parse(&f.email) {
+        Ok(e) => e,
+        Err(e) => {
+            let ctx = minijinja::context! { email => &f.email, error => e.0, return_to };
+            return page(
+                &app,
+                &headers,
+                "account/sign_in.html",
+                "Sign in",
+                StatusCode::BAD_REQUEST,
+                ctx,
+            )
+            .await;
+        }
+    };
+    if !email_allowed(&app, &peer, &email).await? {
+        return too_many(&app, &headers).await;
+    }
+    let existing = app.store.reader_by_email(&email).await?;
+    let purpose = if existing.is_some() {
+        Purpose::SignIn
+    } else {
+        Purpose::NoAccount
+    };
+    let id = app
+        .store
+        .create_sign_in_request(&new_request(
+            purpose,
+            email,
+            existing.map(|r| r.id),
+            true,
+            return_to,
+        ))
+        .await?;
+    metrics::counter!("masthead_sign_in_requests_total", "form" => "sign_in").increment(1);
+    Ok(to_check_email(&app, &id))
+}
+
+async fn pending_request(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<SignInRequest>, WebError> {
+    match cookies::get(headers, cookies::PENDING) {
+        Some(id) if id.len() == 36 => Ok(app.store.sign_in_request(id).await?),
+        _ => Ok(None),
+    }
+}
+
+pub async fn check_email(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let Some(req) = pending_request(&app, &headers).await? else {
+        return Ok(Redirect::to("/sign-in").into_response());
+    };
+    let address = req.new_email.clone().unwrap_or_else(|| req.email.clone());
+    let ctx = minijinja::context! {
+        email => address, resent => q.notice.as_deref() == Some("resent"),
+        expires_minutes => super::LINK_VALID_MINUTES,
+    };
+    page(
+        &app,
+        &headers,
+        "account/check_email.html",
+        "Check your email",
+        StatusCode::OK,
+        ctx,
+    )
+    .await
+}
+
+pub async fn resend(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    if !cookies::csrf_ok(&headers, &f.csrf) {
+        return csrf_failed(&app, &headers).await;
+    }
+    let Some(req) = pending_request(&app, &headers).await? else {
+        return Ok(Redirect::to("/sign-in").into_response());
+    };
+    let email = EmailAddress::parse(&req.email)
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {e}")))?;
+    if !email_allowed(&app, &peer, &email).await? {
+        return too_many(&app, &headers).await;
+    }
+    let mut again = new_request(
+        req.purpose,
+        email,
+        req.reader_id.clone(),
+        req.daily_edition,
+        req.return_to.clone(),
+    );
+    again.terms_version = req.terms_version.clone();
+    again.new_email = req
+        .new_email
+        .as_deref()
+        .map(EmailAddress::parse)
+        .transpose()
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {e}")))?;
+    let id = app.store.create_sign_in_request(&again).await?;
+    let mut res = to_check_email(&app, &id);
+    *res.headers_mut()
+        .get_mut(header::LOCATION)
+        .expect("redirect has a location") =
+        HeaderValue::from_static("/sign-in/check-email?notice=resent");
+    Ok(res)
+}
+
+pub async fn code_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let ctx = minijinja::context! { email => q.email.unwrap_or_default() };
+    page(
+        &app,
+        &headers,
+        "account/code.html",
+        "Enter your code",
+        StatusCode::OK,
+        ctx,
+    )
+    .await
+}
+
+pub async fn code_submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    if !cookies::csrf_ok(&headers, &f.csrf) {
+        return csrf_failed(&app, &headers).await;
+    }
+    if !app
+        .store
+        .hit_rate_limit(
+            &format!("attempt-ip:{}", client_ip(&peer)),
+            HOUR_MS,
+            super::ATTEMPTS_PER_IP_HOUR,
+        )
+        .await?
+    {
+        return too_many(&app, &headers).await;
+    }
+    let retry = |error: &str| minijinja::context! { email => &f.email, error };
+    let email = match EmailAddress::parse(&f.email) {
+        Ok(e) => e,
+        Err(e) => {
+            return page(
+                &app,
+                &headers,
+                "account/code.html",
+                "Enter your code",
+                StatusCode::BAD_REQUEST,
+                retry(&e.0),
+            )
+            .await;
+        }
+    };
+    let code = secret::normalize_code(&f.code);
+    if code.len() != 8 {
+        let msg = "The code has 8 digits. Please copy it from the email we sent you.";
+        return page(
+            &app,
+            &headers,
+            "account/code.html",
+            "Enter your code",
+            StatusCode::BAD_REQUEST,
+            retry(msg),
+        )
+        .await;
+    }
+    match app
+        .store
+        .consume_sign_in_code(&email, &secret::hash_secret(&code))
+        .await?
+    {
+        CodeOutcome::Accepted(id) => {
+            let req = app
+                .store
+                .sign_in_request(&id)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            finish_sign_in(&app, &headers, &req).await
+        }
+        CodeOutcome::Wrong => {
+            let msg = "That code is not right. Check the latest email we sent you and try again.";
+            page(
+                &app,
+                &headers,
+                "account/code.html",
+                "Enter your code",
+                StatusCode::BAD_REQUEST,
+                retry(msg),
+            )
+            .await
+        }
+        CodeOutcome::NoneLive => {
+            let msg = "There is no valid code for this address: it may have expired, or too many wrong codes were tried. Please ask for a new email.";
+            page(
+                &app,
+                &headers,
+                "account/code.html",
+                "Enter your code",
+                StatusCode::BAD_REQUEST,
+                retry(msg),
+            )
+            .await
+        }
+    }
+}
+
+async fn link_invalid(app: &AppState, headers: &HeaderMap) -> Result<Response, WebError> {
+    notice(
+        app,
+        headers,
+        StatusCode::GONE,
+        "This link no longer works",
+        "Sign-in links work once, for 15 minutes. This one has expired or was already used. Ask for a new one and we will email it to you.",
+        ("/sign-in", "Send me a new link"),
+    )
+    .await
+}
+
+/// GET on the link: a confirmation page. Spends nothing, so mail scanners sign nobody in.
+pub async fn link_page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let token = q.token.unwrap_or_default();
+    if !secret::looks_like_token(&token) {
+        return link_invalid(&app, &headers).await;
+    }
+    let Some(req) = app
+        .store
+        .peek_sign_in_token(&secret::hash_secret(&token))
+        .await?
+    else {
+        return link_invalid(&app, &headers).await;
+    };
+    let ctx = minijinja::context! { token, email => req.new_email.unwrap_or(req.email), change_email => req.purpose == Purpose::ChangeEmail };
+    let mut res = page(
+        &app,
+        &headers,
+        "account/confirm_link.html",
+        "Sign in",
+        StatusCode::OK,
+        ctx,
+    )
+    .await?;
+    res.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(res)
+}
+
+pub async fn link_submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    if !cookies::csrf_ok(&headers, &f.csrf) {
+        return csrf_failed(&app, &headers).await;
+    }
+    if !app
+        .store
+        .hit_rate_limit(
+            &format!("attempt-ip:{}", client_ip(&peer)),
+            HOUR_MS,
+            super::ATTEMPTS_PER_IP_HOUR,
+        )
+        .await?
+    {
+        return too_many(&app, &headers).await;
+    }
+    if !secret::looks_like_token(&f.token) {
+        return link_invalid(&app, &headers).await;
+    }
+    match app
+        .store
+        .consume_sign_in_token(&secret::hash_secret(&f.token))
+        .await?
+    {
+        Some(req) => finish_sign_in(&app, &headers, &req).await,
+        None => link_invalid(&app, &headers).await,
+    }
+}
+
+/// Creates the account or moves the address as the request says, then starts a session.
+async fn finish_sign_in(
+    app: &AppState,
+    headers: &HeaderMap,
+    req: &SignInRequest,
+) -> Result<Response, WebError> {
+    let reader = match app.store.complete_sign_in(req).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return notice(
+                app,
+                headers,
+                StatusCode::GONE,
+                "No account here",
+                "This account no longer exists. You are welcome to register again.",
+                ("/register", "Register"),
+            )
+            .await;
+        }
+        Err(masthead_store::StoreError::Conflict(msg)) => {
+            return notice(
+                app,
+                headers,
+                StatusCode::CONFLICT,
+                "That address is taken",
+                &format!("We could not change your address: {msg}."),
+                ("/account", "Back to your account"),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if req.purpose == Purpose::Register {
+        metrics::counter!("masthead_registrations_total").increment(1);
+    }
+    let token = secret::random_token();
+    app.store
+        .create_session(
+            &secret::hash_secret(&token),
+            &reader.id,
+            super::SESSION_DAYS * 86_400_000,
+        )
+        .await?;
+    let target = match req.purpose {
+        Purpose::ChangeEmail => "/account?notice=email-changed".to_owned(),
+        _ => req.return_to.clone(),
+    };
+    let mut res = Redirect::to(&target).into_response();
+    let secure = app.secure_cookies();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        cookies::set(
+            cookies::SESSION,
+            &token,
+            Some(super::SESSION_DAYS * 86_400),
+            secure,
+        ),
+    );
+    h.append(
+        header::SET_COOKIE,
+        cookies::delete(cookies::PENDING, secure),
+    );
+    Ok(res)
+}
+
+fn to_sign_in(return_to: &str) -> Response {
+    Redirect::to(&format!("/sign-in?return_to={return_to}")).into_response()
+}
+
+pub async fn account_page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let Some((reader, _)) = app.current_reader(&headers).await? else {
+        return Ok(to_sign_in("/account"));
+    };
+    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "" };
+    page(
+        &app,
+        &headers,
+        "account/account.html",
+        "Your account",
+        StatusCode::OK,
+        ctx,
+    )
+    .await
+}
+
+/// The signed-in reader for a POST with a valid CSRF token, or the response to send instead.
+async fn signed_in_post(
+    app: &AppState,
+    headers: &HeaderMap,
+    f: &AccountForm,
+) -> Result<Result<(Reader, String), Response>, WebError> {
+    if !cookies::csrf_ok(headers, &f.csrf) {
+        return Ok(Err(csrf_failed(app, headers).await?));
+    }
+    match app.current_reader(headers).await? {
+        Some(r) => Ok(Ok(r)),
+        None => Ok(Err(to_sign_in("/account"))),
+    }
+}
+
+pub async fn daily_edition(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (reader, _) = match signed_in_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let on = f.daily_edition.is_some();
+    app.store.set_daily_edition(&reader.id, on).await?;
+    Ok(Redirect::to(if on {
+        "/account?notice=edition-on"
+    } else {
+        "/account?notice=edition-off"
+    })
+    .into_response())
+}
+
+pub async fn change_email(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (reader, _) = match signed_in_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let new_email = match EmailAddress::parse(&f.new_email) {
+        Ok(e) => e,
+        Err(e) => {
+            let ctx = minijinja::context! { reader => &reader, new_email => &f.new_email, email_error => e.0 };
+            return page(
+                &app,
+                &headers,
+                "account/account.html",
+                "Your account",
+                StatusCode::BAD_REQUEST,
+                ctx,
+            )
+            .await;
+        }
+    };
+    if !email_allowed(&app, &peer, &new_email).await? {
+        return too_many(&app, &headers).await;
+    }
+    let current = EmailAddress::parse(&reader.email)
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {e}")))?;
+    let mut req = new_request(
+        Purpose::ChangeEmail,
+        current,
+        Some(reader.id.clone()),
+        reader.daily_edition,
+        "/account".into(),
+    );
+    req.new_email = Some(new_email);
+    let id = app.store.create_sign_in_request(&req).await?;
+    Ok(to_check_email(&app, &id))
+}
+
+pub async fn sign_out(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    if !cookies::csrf_ok(&headers, &f.csrf) {
+        return csrf_failed(&app, &headers).await;
+    }
+    if let Some(token) = cookies::session_token(&headers) {
+        app.store
+            .delete_session(&secret::hash_secret(token))
+            .await?;
+    }
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::delete(cookies::SESSION, app.secure_cookies()),
+    );
+    Ok(res)
+}
+
+pub async fn sign_out_everywhere(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (reader, _) = match signed_in_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    app.store.delete_sessions_of(&reader.id).await?;
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::delete(cookies::SESSION, app.secure_cookies()),
+    );
+    Ok(res)
+}
+
+/// Everything stored about the reader, as JSON.
+pub async fn export(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let Some((reader, _)) = app.current_reader(&headers).await? else {
+        return Ok(to_sign_in("/account"));
+    };
+    let sessions = app.store.count_sessions_of(&reader.id).await?;
+    let iso = |ms: i64| masthead_store::from_ms(ms).to_string();
+    let body = serde_json::json!({
+        "publication": app.config.site_name,
+        "exported_at": jiff::Timestamp::now().to_string(),
+        "account": {
+            "id": reader.id,
+            "email": reader.email,
+            "display_name": reader.display_name,
+            "daily_edition": reader.daily_edition,
+            "terms_version": reader.terms_version,
+            "terms_accepted_at": iso(reader.terms_accepted_at),
+            "created_at": iso(reader.created_at),
+            "last_sign_in_at": reader.last_sign_in_at.map(iso),
+            "active_sessions": sessions,
+        },
+    });
+    let mut res = axum::Json(body).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"my-data.json\""),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+pub async fn delete_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let Some((reader, _)) = app.current_reader(&headers).await? else {
+        return Ok(to_sign_in("/account/delete"));
+    };
+    page(
+        &app,
+        &headers,
+        "account/delete.html",
+        "Delete your account",
+        StatusCode::OK,
+        minijinja::context! { reader => &reader },
+    )
+    .await
+}
+
+pub async fn delete_submit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (reader, _) = match signed_in_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    app.store.delete_reader(&reader.id).await?;
+    tracing::info!(reader_id = %reader.id, "account deleted at the reader's request");
+    let mut res = notice(
+        &app,
+        &headers,
+        StatusCode::OK,
+        "Your account has been deleted",
+        "Your account, your sessions and your Daily Edition subscription are gone. Thank you for reading.",
+        ("/", "Back to the front page"),
+    )
+    .await?;
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::delete(cookies::SESSION, app.secure_cookies()),
+    );
+    Ok(res)
+}

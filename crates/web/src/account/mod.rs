@@ -1,0 +1,113 @@
+//! Reader accounts: register and sign in with an email link or a code, sessions, the account
+//! page (Daily Edition, change of address, data export, deletion), sign out.
+//!
+//! Decisions:
+//! - No account enumeration: signing in with an unknown address and registering with a known
+//!   one both lead to the same "Check your email" page after the same work (one look-up, one
+//!   request row, one queued email). The unknown address gets an email saying there is no
+//!   account and offering to register; the known one gets a sign-in link.
+//! - Scanner-safe links: a GET on the link shows a confirmation page; only its POST spends
+//!   the token. Mail scanners that fetch links sign nobody in and spend nothing.
+//! - Secrets (link token, code, session) are stored as SHA-256 hashes; links and codes live
+//!   15 minutes, work once, and at most three are live per address.
+//! - Rate limits (per address and per IP, shared by all nodes through the database) answer
+//!   429 with a page saying when to try again; they never lock an account.
+//! - CSRF: every POST carries the browser's `mh_csrf` cookie value in a hidden field (double
+//!   submit) and cookies are SameSite=Lax.
+
+pub mod cookies;
+mod email_job;
+mod handlers;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+pub use email_job::send_sign_in_email;
+
+use crate::AppState;
+
+/// The version of the terms readers accept when registering (recorded with the account).
+pub const TERMS_VERSION: &str = "2026-11";
+/// How long links and codes work.
+pub const LINK_VALID_MINUTES: i64 = 15;
+/// How long a reader stays signed in.
+pub const SESSION_DAYS: i64 = 30;
+/// Emails per address per hour, and per IP per hour.
+pub const EMAILS_PER_ADDRESS_HOUR: i64 = 5;
+pub const EMAILS_PER_IP_HOUR: i64 = 30;
+/// Code and link attempts per IP per hour.
+pub const ATTEMPTS_PER_IP_HOUR: i64 = 60;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/register",
+            get(handlers::register_form).post(handlers::register_submit),
+        )
+        .route(
+            "/sign-in",
+            get(handlers::sign_in_form).post(handlers::sign_in_submit),
+        )
+        .route("/sign-in/check-email", get(handlers::check_email))
+        .route("/sign-in/resend", post(handlers::resend))
+        .route(
+            "/sign-in/code",
+            get(handlers::code_form).post(handlers::code_submit),
+        )
+        .route(
+            "/sign-in/link",
+            get(handlers::link_page).post(handlers::link_submit),
+        )
+        .route("/sign-out", post(handlers::sign_out))
+        .route("/account", get(handlers::account_page))
+        .route("/account/daily-edition", post(handlers::daily_edition))
+        .route("/account/email", post(handlers::change_email))
+        .route(
+            "/account/sign-out-everywhere",
+            post(handlers::sign_out_everywhere),
+        )
+        .route("/account/export", get(handlers::export))
+        .route(
+            "/account/delete",
+            get(handlers::delete_form).post(handlers::delete_submit),
+        )
+}
+
+/// A path to return to after signing in: only paths on this site.
+pub fn safe_return_to(input: Option<&str>) -> String {
+    match input.map(str::trim) {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && p.len() <= 512
+                && !p.contains(['\r', '\n']) =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_paths_stay_on_the_site() {
+        assert_eq!(safe_return_to(Some("/city/story")), "/city/story");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "javascript:alert(1)",
+            "/a\r\nSet-Cookie: x",
+        ] {
+            assert_eq!(safe_return_to(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_return_to(None), "/");
+    }
+}

@@ -1,0 +1,709 @@
+//! Reader accounts end to end: forms over HTTP, emails read off a real SMTP server (aiosmtpd on
+//! loopback), links, codes, sessions. Both database backends.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestApp, spawn_app_with};
+use masthead_mail::testing::SmtpServer;
+
+struct Browser {
+    client: reqwest::Client,
+}
+
+impl Browser {
+    fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self { client }
+    }
+
+    async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {
+        let res = self.client.get(app.url(path)).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    /// GETs a page with a form, then POSTs the form's fields with the page's CSRF token.
+    async fn submit(
+        &self,
+        app: &TestApp,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (status, html) = self.get(app, form_page).await;
+        assert!(status < 500, "{form_page}: {status}");
+        let csrf = csrf_of(&html);
+        let mut body: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        body.extend_from_slice(fields);
+        self.client
+            .post(app.url(action))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn signed_in_as(&self, app: &TestApp) -> Option<String> {
+        let (status, html) = self.get(app, "/account").await;
+        (status == 200).then(|| {
+            html.split("class=\"email-address\">")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+async fn spawn_with_smtp() -> (TestApp, SmtpServer) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url.clone();
+    let app = spawn_app_with(move |c| {
+        c.smtp_url = Some(url);
+        c.mail_from = "The Test Tribune <news@tribune.example>".into();
+    })
+    .await;
+    (app, smtp)
+}
+
+/// Waits for the `n`th message (1-based) to `to`.
+async fn email_to(smtp: &SmtpServer, to: &str, n: usize) -> masthead_mail::testing::ParsedMessage {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut msgs: Vec<_> = smtp
+            .messages()
+            .into_iter()
+            .filter(|m| m.to.trim_matches(['<', '>', ' ']).eq_ignore_ascii_case(to))
+            .collect();
+        if msgs.len() >= n {
+            return msgs.remove(n - 1);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no email #{n} to {to}; have {:?}",
+            smtp.messages()
+                .iter()
+                .map(|m| (&m.to, &m.subject))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn link_in(text: &str) -> String {
+    let start = text.find("/sign-in/link?token=").expect("a sign-in link");
+    let token: String = text[start + "/sign-in/link?token=".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("/sign-in/link?token={token}")
+}
+
+fn code_in(text: &str) -> String {
+    // The first run of 8 digits (possibly written as "1234 5678").
+    let digits: Vec<(usize, char)> = text.char_indices().collect();
+    for (i, _) in digits.iter().enumerate() {
+        let candidate: String = digits[i..].iter().map(|(_, c)| *c).take(9).collect();
+        let compact: String = candidate.chars().filter(|c| c.is_ascii_digit()).collect();
+        if compact.len() == 8
+            && candidate.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && (candidate.len() == 9 && candidate.chars().filter(|c| *c == ' ').count() <= 1)
+        {
+            return compact;
+        }
+    }
+    panic!("no code in {text}");
+}
+
+/// Registers (or, for a known address, signs in) `browser` through the emailed link.
+async fn register(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &str) {
+    let before = smtp
+        .messages()
+        .iter()
+        .filter(|m| {
+            m.to.trim_matches(['<', '>', ' '])
+                .eq_ignore_ascii_case(email)
+        })
+        .count();
+    let res = browser
+        .submit(
+            app,
+            "/register",
+            "/register",
+            &[("email", email), ("daily_edition", "on")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let msg = email_to(smtp, email, before + 1).await;
+    let link = link_in(&msg.text);
+    let (_, confirm) = browser.get(app, &link).await;
+    let token = link.split("token=").nth(1).unwrap();
+    let res = browser
+        .client
+        .post(app.url("/sign-in/link"))
+        .form(&[("csrf", csrf_of(&confirm).as_str()), ("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+}
+
+#[tokio::test]
+async fn register_by_link_read_off_the_wire() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let browser = Browser::new();
+    let res = browser
+        .submit(
+            &app,
+            "/register?return_to=/city/harbour-crane-lifts-a-record-load",
+            "/register",
+            &[
+                ("email", "  Reader@Example.COM "),
+                ("daily_edition", "on"),
+                ("return_to", "/city/harbour-crane-lifts-a-record-load"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/sign-in/check-email");
+    let (status, page) = browser.get(&app, "/sign-in/check-email").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(
+            "We sent an email to you at <strong class=\"email-address\">Reader@example.com</strong>"
+        ),
+        "{page}"
+    );
+
+    let msg = email_to(&smtp, "Reader@example.com", 1).await;
+    assert!(msg.subject.contains("The Test Tribune"), "{}", msg.subject);
+    let link = link_in(&msg.text);
+    assert!(
+        msg.html.contains(link.split("token=").nth(1).unwrap()),
+        "the HTML part has the link too"
+    );
+
+    // A scanner (or the reader) GETs the link: nothing is spent, nobody is signed in.
+    let scanner = Browser::new();
+    let (status, confirm) = scanner.get(&app, &link).await;
+    assert_eq!(status, 200);
+    assert!(
+        confirm.contains("Sign in to The Test Tribune") && confirm.contains("Reader@example.com")
+    );
+    let (status, _) = browser.get(&app, &link).await;
+    assert_eq!(status, 200, "still valid after the scanner's GET");
+    assert_eq!(browser.signed_in_as(&app).await, None);
+
+    // The reader's POST signs in and returns to the article.
+    let (_, confirm) = browser.get(&app, &link).await;
+    let token = link.split("token=").nth(1).unwrap();
+    let res = browser
+        .client
+        .post(app.url("/sign-in/link"))
+        .form(&[("csrf", csrf_of(&confirm).as_str()), ("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(location(&res), "/city/harbour-crane-lifts-a-record-load");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("mh_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(
+        browser.signed_in_as(&app).await.as_deref(),
+        Some("Reader@example.com")
+    );
+    let (_, article) = browser
+        .get(&app, "/city/harbour-crane-lifts-a-record-load")
+        .await;
+    assert!(
+        article.contains("Your account"),
+        "the header knows the reader is signed in"
+    );
+
+    // Consent and the Daily Edition choice were recorded.
+    let reader = app
+        .db
+        .store
+        .reader_by_email(&masthead_core::EmailAddress::parse("reader@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reader.terms_version, "2026-11");
+    assert!(reader.daily_edition);
+
+    // Replaying the used link fails, and signs nobody in.
+    let replay = Browser::new();
+    let (_, confirm) = replay.get(&app, "/sign-in").await;
+    let res = replay
+        .client
+        .post(app.url("/sign-in/link"))
+        .form(&[("csrf", csrf_of(&confirm).as_str()), ("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 410);
+    assert_eq!(replay.signed_in_as(&app).await, None);
+    let (status, page) = replay.get(&app, &link).await;
+    assert_eq!(status, 410, "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_code_signs_in_another_device_and_wrong_codes_are_limited() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let phone = Browser::new();
+    register(&app, &smtp, &phone, "ana@example.com").await;
+
+    let laptop = Browser::new();
+    let res = laptop
+        .submit(
+            &app,
+            "/sign-in",
+            "/sign-in",
+            &[("email", "ana@example.com")],
+        )
+        .await;
+    assert_eq!(location(&res), "/sign-in/check-email");
+    let code = code_in(&email_to(&smtp, "ana@example.com", 2).await.text);
+
+    // Another device, with no cookie from the request: email + code.
+    let tablet = Browser::new();
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let res = tablet
+        .submit(
+            &app,
+            "/sign-in/code",
+            "/sign-in/code",
+            &[("email", "ana@example.com"), ("code", wrong)],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("That code is not right"));
+    let res = tablet
+        .submit(
+            &app,
+            "/sign-in/code",
+            "/sign-in/code",
+            &[("email", "ana@example.com"), ("code", "12")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let spaced = format!("{} {}", &code[..4], &code[4..]);
+    let res = tablet
+        .submit(
+            &app,
+            "/sign-in/code",
+            "/sign-in/code",
+            &[("email", "ANA@example.com"), ("code", &spaced)],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(
+        tablet.signed_in_as(&app).await.as_deref(),
+        Some("ana@example.com")
+    );
+    // The code works once.
+    let other = Browser::new();
+    let res = other
+        .submit(
+            &app,
+            "/sign-in/code",
+            "/sign-in/code",
+            &[("email", "ana@example.com"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+
+    // Five wrong codes make a fresh code useless too.
+    other
+        .submit(
+            &app,
+            "/sign-in",
+            "/sign-in",
+            &[("email", "ana@example.com")],
+        )
+        .await;
+    let code = code_in(&email_to(&smtp, "ana@example.com", 3).await.text);
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    for _ in 0..5 {
+        other
+            .submit(
+                &app,
+                "/sign-in/code",
+                "/sign-in/code",
+                &[("email", "ana@example.com"), ("code", wrong)],
+            )
+            .await;
+    }
+    let res = other
+        .submit(
+            &app,
+            "/sign-in/code",
+            "/sign-in/code",
+            &[("email", "ana@example.com"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("too many wrong codes"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn expired_and_tampered_links_change_nothing() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let browser = Browser::new();
+    browser
+        .submit(
+            &app,
+            "/register",
+            "/register",
+            &[("email", "late@example.com")],
+        )
+        .await;
+    let link = link_in(&email_to(&smtp, "late@example.com", 1).await.text);
+    sqlx::query("UPDATE sign_in_requests SET expires_at = 0")
+        .execute(app.db.store.reader())
+        .await
+        .unwrap();
+    let (status, page) = browser.get(&app, &link).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("Send me a new link"));
+    for bad in [
+        "/sign-in/link",
+        "/sign-in/link?token=short",
+        "/sign-in/link?token=%00%ff",
+        &format!("{}x", &link[..link.len() - 1]),
+    ] {
+        assert_eq!(browser.get(&app, bad).await.0, 410, "{bad}");
+    }
+    let (_, page) = browser.get(&app, "/sign-in").await;
+    let res = browser
+        .client
+        .post(app.url("/sign-in/link"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("token", link.split("token=").nth(1).unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 410);
+    assert!(
+        app.db
+            .store
+            .reader_by_email(&masthead_core::EmailAddress::parse("late@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn no_account_enumeration() {
+    let (app, smtp) = spawn_with_smtp().await;
+    register(&app, &smtp, &Browser::new(), "known@example.com").await;
+    let mut answers = Vec::new();
+    for (form, email) in [
+        ("/sign-in", "known@example.com"),
+        ("/sign-in", "unknown@example.com"),
+        ("/register", "known@example.com"),
+    ] {
+        let b = Browser::new();
+        let started = Instant::now();
+        let res = b.submit(&app, form, form, &[("email", email)]).await;
+        answers.push((res.status().as_u16(), location(&res), started.elapsed()));
+        let (_, page) = b.get(&app, "/sign-in/check-email").await;
+        assert!(page.contains(email), "the page names the address");
+    }
+    assert!(
+        answers
+            .iter()
+            .all(|(s, l, _)| *s == 303 && l == "/sign-in/check-email"),
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|(_, _, t)| *t < Duration::from_secs(1)),
+        "{answers:?}"
+    );
+    // The unknown address is told there is no account (and offered registration).
+    let msg = email_to(&smtp, "unknown@example.com", 1).await;
+    assert!(msg.text.contains("/register"), "{}", msg.text);
+    assert!(!msg.text.contains("/sign-in/link"));
+    // Registering a known address sends a sign-in link, not a second account.
+    let msg = email_to(&smtp, "known@example.com", 3).await;
+    assert!(
+        msg.text.contains("/sign-in/link?token="),
+        "{} / {}",
+        msg.subject,
+        msg.text
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_explained_and_changes_nothing() {
+    let (app, _smtp) = spawn_with_smtp().await;
+    let b = Browser::new();
+    let res = b
+        .submit(
+            &app,
+            "/register",
+            "/register",
+            &[("email", "reader@@example")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Please use the following structure: example@domain.com"));
+    assert!(
+        html.contains("value=\"reader@@example\""),
+        "the form keeps what the reader typed"
+    );
+    assert!(html.contains("aria-invalid=\"true\""));
+    // Without the CSRF token: refused, nothing recorded.
+    let res = b
+        .client
+        .post(app.url("/register"))
+        .form(&[("email", "x@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = b
+        .client
+        .post(app.url("/register"))
+        .form(&[
+            ("email", "x@example.com"),
+            ("csrf", "forged-token-forged-token-forged-token-xxxx"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let long = "a".repeat(5000);
+    let res = b
+        .submit(&app, "/sign-in", "/sign-in", &[("email", &long)])
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = b
+        .client
+        .post(app.url("/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%=&&=%")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status() == 400 || res.status() == 403,
+        "{}",
+        res.status()
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_requests")
+        .fetch_one(app.db.store.reader())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn emails_are_rate_limited_per_address() {
+    let (app, _smtp) = spawn_with_smtp().await;
+    let b = Browser::new();
+    for i in 0..5 {
+        let res = b
+            .submit(
+                &app,
+                "/sign-in",
+                "/sign-in",
+                &[("email", "busy@example.com")],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "request {i}");
+    }
+    let res = b
+        .submit(
+            &app,
+            "/sign-in",
+            "/sign-in",
+            &[("email", "busy@example.com")],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "3600");
+    assert!(res.text().await.unwrap().contains("wait an hour"));
+    // Another address from the same browser is still fine.
+    let res = b
+        .submit(
+            &app,
+            "/sign-in",
+            "/sign-in",
+            &[("email", "calm@example.com")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_account_page_sign_out_and_deletion() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let b = Browser::new();
+    register(&app, &smtp, &b, "me@example.com").await;
+    let other_device = Browser::new();
+    register(&app, &smtp, &other_device, "me@example.com").await;
+
+    // The Daily Edition toggle.
+    let res = b
+        .submit(&app, "/account", "/account/daily-edition", &[])
+        .await;
+    assert_eq!(location(&res), "/account?notice=edition-off");
+    let me = masthead_core::EmailAddress::parse("me@example.com").unwrap();
+    assert!(
+        !app.db
+            .store
+            .reader_by_email(&me)
+            .await
+            .unwrap()
+            .unwrap()
+            .daily_edition
+    );
+    b.submit(
+        &app,
+        "/account",
+        "/account/daily-edition",
+        &[("daily_edition", "on")],
+    )
+    .await;
+    assert!(
+        app.db
+            .store
+            .reader_by_email(&me)
+            .await
+            .unwrap()
+            .unwrap()
+            .daily_edition
+    );
+
+    // Export.
+    let res = b
+        .client
+        .get(app.url("/account/export"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let data: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(data["account"]["email"], "me@example.com");
+    assert_eq!(data["account"]["terms_version"], "2026-11");
+
+    // Sign out here; the other device stays signed in; then everywhere.
+    b.submit(&app, "/account", "/sign-out", &[]).await;
+    assert_eq!(b.signed_in_as(&app).await, None);
+    assert!(other_device.signed_in_as(&app).await.is_some());
+    register(&app, &smtp, &b, "me@example.com").await;
+    b.submit(&app, "/account", "/account/sign-out-everywhere", &[])
+        .await;
+    assert_eq!(other_device.signed_in_as(&app).await, None);
+
+    // Delete.
+    register(&app, &smtp, &b, "me@example.com").await;
+    let res = b
+        .submit(&app, "/account/delete", "/account/delete", &[])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("has been deleted"));
+    assert!(app.db.store.reader_by_email(&me).await.unwrap().is_none());
+    assert_eq!(b.signed_in_as(&app).await, None);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn changing_the_email_address_is_confirmed_by_the_new_address() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let b = Browser::new();
+    register(&app, &smtp, &b, "old@example.com").await;
+    let res = b
+        .submit(
+            &app,
+            "/account",
+            "/account/email",
+            &[("new_email", "not an email")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = b
+        .submit(
+            &app,
+            "/account",
+            "/account/email",
+            &[("new_email", "new@example.com")],
+        )
+        .await;
+    assert_eq!(location(&res), "/sign-in/check-email");
+    let msg = email_to(&smtp, "new@example.com", 1).await;
+    let link = link_in(&msg.text);
+    let (_, confirm) = b.get(&app, &link).await;
+    assert!(confirm.contains("Confirm my new address"));
+    let res = b
+        .client
+        .post(app.url("/sign-in/link"))
+        .form(&[
+            ("csrf", csrf_of(&confirm).as_str()),
+            ("token", link.split("token=").nth(1).unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/account?notice=email-changed");
+    assert_eq!(
+        b.signed_in_as(&app).await.as_deref(),
+        Some("new@example.com")
+    );
+    app.stop().await;
+}
