@@ -154,9 +154,13 @@ async fn serve(
     println!("Masthead is serving {} at http://{addr}/", web.site_name);
     if demo {
         println!(
-            "Newsroom admin: {} (staff sign-in arrives with reader accounts; emails go to {}).",
-            masthead_import::DEMO_ADMIN_EMAIL,
+            "Readers register and sign in at http://{addr}/sign-in; with no SMTP configured, \
+             the emails (links and codes) are written to {}.",
             settings.data_dir.join("outbox").display()
+        );
+        println!(
+            "Newsroom admin on record: {} (the newsroom's own sign-in comes with the newsroom admin).",
+            masthead_import::DEMO_ADMIN_EMAIL
         );
     }
     app.run(shutdown_signal()).await?;

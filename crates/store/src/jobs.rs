@@ -257,14 +257,17 @@ impl Worker {
         };
         let span =
             tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempt);
-        let _enter = span.enter();
         let outcome = match self.handlers.get(&job.kind) {
-            Some(handler) => handler(job.clone()).await,
+            Some(handler) => {
+                use tracing::Instrument;
+                handler(job.clone()).instrument(span.clone()).await
+            }
             None => Err(format!(
                 "no handler for job kind “{}” on this node",
                 job.kind
             )),
         };
+        let _enter = span.enter();
         match outcome {
             Ok(()) => {
                 self.store.complete_job(&job.id).await?;
@@ -280,7 +283,16 @@ impl Worker {
     }
 
     /// Runs jobs until `shutdown` turns true, polling every `idle` when there is nothing to do.
-    pub async fn run(self, idle: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    ///
+    /// `wake` cuts the idle wait short: a node that has just enqueued work notifies it, so a
+    /// sign-in email leaves at once instead of at the next poll (other nodes' work is found by
+    /// polling).
+    pub async fn run(
+        self,
+        idle: Duration,
+        wake: Arc<tokio::sync::Notify>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
         loop {
             if *shutdown.borrow() {
                 return;
@@ -289,6 +301,7 @@ impl Worker {
                 Ok(Ran::Nothing) => {
                     tokio::select! {
                         _ = tokio::time::sleep(idle) => {}
+                        _ = wake.notified() => {}
                         _ = shutdown.changed() => {}
                     }
                 }

@@ -36,6 +36,8 @@ pub struct App {
     pub cache: PageCache,
     pub mailer: masthead_mail::Mailer,
     pub emails: masthead_mail::EmailTemplates,
+    /// Wakes this node's job worker after enqueueing work.
+    pub jobs_wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::ops::Deref for AppState {
@@ -74,6 +76,7 @@ impl Application {
             cache,
             mailer,
             emails,
+            jobs_wake: Arc::new(tokio::sync::Notify::new()),
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -100,7 +103,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = job_worker(&self.state).run(Duration::from_millis(500), stop_rx.clone());
+        let worker = job_worker(&self.state).run(
+            Duration::from_millis(500),
+            self.state.jobs_wake.clone(),
+            stop_rx.clone(),
+        );
         let worker = tokio::spawn(worker);
         let watcher = tokio::spawn(cache::watch_content_epoch(self.state.clone(), stop_rx));
         let service = self

@@ -46,26 +46,20 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
         res = render_error(&app, page).await;
     }
+    // Defaults: a handler may have set a stricter value (the sign-in link page: no-referrer).
     let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static("SAMEORIGIN"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+        (
+            header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
              object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
         ),
-    );
+    ] {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    }
     let status = res.status().as_u16().to_string();
     metrics::counter!("masthead_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);

@@ -207,8 +207,14 @@ async fn register_by_link_read_off_the_wire() {
 
     // A scanner (or the reader) GETs the link: nothing is spent, nobody is signed in.
     let scanner = Browser::new();
-    let (status, confirm) = scanner.get(&app, &link).await;
-    assert_eq!(status, 200);
+    let res = scanner.client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["referrer-policy"],
+        "no-referrer",
+        "the token must not leak in Referer"
+    );
+    let confirm = res.text().await.unwrap();
     assert!(
         confirm.contains("Sign in to The Test Tribune") && confirm.contains("Reader@example.com")
     );
@@ -704,6 +710,72 @@ async fn changing_the_email_address_is_confirmed_by_the_new_address() {
     assert_eq!(
         b.signed_in_as(&app).await.as_deref(),
         Some("new@example.com")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_smtp_server_is_retried_and_visible_in_metrics() {
+    // Nothing listens on this port: every delivery attempt fails with a transient error.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app =
+        spawn_app_with(move |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}?tls=none")))
+            .await;
+    let b = Browser::new();
+    let res = b
+        .submit(
+            &app,
+            "/register",
+            "/register",
+            &[("email", "patient@example.com")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "the reader is not kept waiting by the mail server"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let (status, attempts, run_at, error) = loop {
+        let row: Option<(String, i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT status, attempts, run_at, last_error FROM jobs WHERE kind = 'send_sign_in_email'",
+        )
+        .fetch_optional(app.db.store.reader())
+        .await
+        .unwrap();
+        if let Some(row) = row.clone().filter(|r| r.1 >= 1 && r.0 == "queued") {
+            break row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the email job never failed: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("queued", 1),
+        "kept for a retry, not dead"
+    );
+    assert!(
+        run_at > masthead_store::now_ms(),
+        "retried later, with backoff"
+    );
+    let error = error.unwrap_or_default();
+    assert!(
+        error.contains("register") && error.contains("failed"),
+        "{error}"
+    );
+    let (_, metrics) = app.text("/metrics").await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("masthead_emails_total{") && l.contains("outcome=\"failed\"")),
+        "{metrics}"
     );
     app.stop().await;
 }

@@ -180,7 +180,9 @@ async fn email_allowed(
     Ok(ip_ok && addr_ok)
 }
 
+/// After a sign-in request (and its email job) is stored: wake the worker, show the page.
 fn to_check_email(app: &AppState, request_id: &str) -> Response {
+    app.jobs_wake.notify_one();
     let mut res = Redirect::to("/sign-in/check-email").into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
