@@ -148,6 +148,26 @@ impl Settings {
         }
         web.metrics_token =
             env("MASTHEAD_METRICS_TOKEN").or_else(|| self.file.metrics_token.clone());
+        let limit = |name: &str, default: i64| -> anyhow::Result<i64> {
+            match env(name) {
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("{name}={v} is not a positive whole number")),
+                None => Ok(default),
+            }
+        };
+        let defaults = web.rate_limits;
+        web.rate_limits.emails_per_address = limit(
+            "MASTHEAD_RATE_EMAILS_PER_ADDRESS",
+            defaults.emails_per_address,
+        )?;
+        web.rate_limits.emails_per_ip =
+            limit("MASTHEAD_RATE_EMAILS_PER_IP", defaults.emails_per_ip)?;
+        web.rate_limits.attempts_per_ip =
+            limit("MASTHEAD_RATE_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?;
         web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
@@ -176,6 +196,7 @@ impl Settings {
             metrics_token = if web.metrics_token.is_some() { "****" } else { "(none: /metrics is loopback-only)" },
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,
+            rate_limits = ?web.rate_limits,
             meter_free = env("MASTHEAD_METER_FREE").and_then(|v| v.parse().ok()).or(self.file.meter_free).unwrap_or(5),
             "effective configuration"
         );

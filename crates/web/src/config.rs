@@ -25,6 +25,8 @@ pub struct WebConfig {
     pub smtp_url: Option<String>,
     /// The sender of every email, e.g. `The Meridian Courier <news@example.org>`.
     pub mail_from: String,
+    /// Limits on the account forms (emails sent, codes and links tried).
+    pub rate_limits: crate::RateLimits,
 }
 
 impl WebConfig {
@@ -43,6 +45,7 @@ impl WebConfig {
             metrics_token: None,
             smtp_url: None,
             mail_from: "Masthead <no-reply@localhost>".into(),
+            rate_limits: crate::RateLimits::default(),
         }
     }
 

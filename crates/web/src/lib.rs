@@ -21,6 +21,7 @@ use axum::Router;
 use masthead_store::{Store, jobs};
 use tokio::net::TcpListener;
 
+pub use account::RateLimits;
 pub use cache::PageCache;
 pub use config::WebConfig;
 pub use theme::Theme;

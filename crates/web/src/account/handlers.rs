@@ -166,7 +166,7 @@ async fn email_allowed(
         .hit_rate_limit(
             &format!("email-ip:{}", client_ip(peer)),
             HOUR_MS,
-            super::EMAILS_PER_IP_HOUR,
+            app.config.rate_limits.emails_per_ip,
         )
         .await?;
     let addr_ok = app
@@ -174,7 +174,7 @@ async fn email_allowed(
         .hit_rate_limit(
             &format!("email-to:{}", email.canonical()),
             HOUR_MS,
-            super::EMAILS_PER_ADDRESS_HOUR,
+            app.config.rate_limits.emails_per_address,
         )
         .await?;
     Ok(ip_ok && addr_ok)
@@ -457,7 +457,7 @@ pub async fn code_submit(
         .hit_rate_limit(
             &format!("attempt-ip:{}", client_ip(&peer)),
             HOUR_MS,
-            super::ATTEMPTS_PER_IP_HOUR,
+            app.config.rate_limits.attempts_per_ip,
         )
         .await?
     {
@@ -592,7 +592,7 @@ pub async fn link_submit(
         .hit_rate_limit(
             &format!("attempt-ip:{}", client_ip(&peer)),
             HOUR_MS,
-            super::ATTEMPTS_PER_IP_HOUR,
+            app.config.rate_limits.attempts_per_ip,
         )
         .await?
     {
