@@ -255,50 +255,7 @@ pub async fn register_submit(
     headers: HeaderMap,
     f: Result<Form<AccountForm>, FormRejection>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    if !cookies::csrf_ok(&headers, &f.csrf) {
-        return csrf_failed(&app, &headers).await;
-    }
-    let return_to = safe_return_to(f.return_to.as_deref());
-    let daily_edition = f.daily_edition.is_some();
-    let email = match EmailAddress::parse(&f.email) {
-        Ok(e) => e,
-        Err(e) => {
-            let ctx =
-                minijinja::context! { email => &f.email, error => e.0, return_to, daily_edition };
-            return page(
-                &app,
-                &headers,
-                "account/register.html",
-                "Register",
-                StatusCode::BAD_REQUEST,
-                ctx,
-            )
-            .await;
-        }
-    };
-    if !email_allowed(&app, &peer, &email).await? {
-        return too_many(&app, &headers).await;
-    }
-    // A known address gets a sign-in link instead: the same page, the same work.
-    let existing = app.store.reader_by_email(&email).await?;
-    let purpose = if existing.is_some() {
-        Purpose::SignIn
-    } else {
-        Purpose::Register
-    };
-    let id = app
-        .store
-        .create_sign_in_request(&new_request(
-            purpose,
-            email,
-            existing.map(|r| r.id),
-            daily_edition,
-            return_to,
-        ))
-        .await?;
-    metrics::counter!("masthead_sign_in_requests_total", "form" => "register").increment(1);
-    Ok(to_check_email(&app, &id))
+    request_email(&app, &peer, &headers, form(f)?, EmailForm::Register).await
 }
 
 pub async fn sign_in_submit(
@@ -307,47 +264,67 @@ pub async fn sign_in_submit(
     headers: HeaderMap,
     f: Result<Form<AccountForm>, FormRejection>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    if !cookies::csrf_ok(&headers, &f.csrf) {
-        return csrf_failed(&app, &headers).await;
+    request_email(&app, &peer, &headers, form(f)?, EmailForm::SignIn).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EmailForm {
+    Register,
+    SignIn,
+}
+
+/// The register and sign-in forms: both end on "Check your email" after the same work, whether
+/// or not the address has an account (no enumeration). What the email says differs: a known
+/// address gets a sign-in link from either form; an unknown one gets a registration link from
+/// the register form and a "no account here" note from the sign-in form.
+async fn request_email(
+    app: &AppState,
+    peer: &SocketAddr,
+    headers: &HeaderMap,
+    f: AccountForm,
+    which: EmailForm,
+) -> Result<Response, WebError> {
+    if !cookies::csrf_ok(headers, &f.csrf) {
+        return csrf_failed(app, headers).await;
     }
     let return_to = safe_return_to(f.return_to.as_deref());
+    // The sign-in form has no Daily Edition box; an account is only created by registering.
+    let daily_edition = which == EmailForm::SignIn || f.daily_edition.is_some();
     let email = match EmailAddress::parse(&f.email) {
         Ok(e) => e,
         Err(e) => {
-            let ctx = minijinja::context! { email => &f.email, error => e.0, return_to };
-            return page(
-                &app,
-                &headers,
-                "account/sign_in.html",
-                "Sign in",
-                StatusCode::BAD_REQUEST,
-                ctx,
-            )
-            .await;
+            let ctx =
+                minijinja::context! { email => &f.email, error => e.0, return_to, daily_edition };
+            let (template, title) = match which {
+                EmailForm::Register => ("account/register.html", "Register"),
+                EmailForm::SignIn => ("account/sign_in.html", "Sign in"),
+            };
+            return page(app, headers, template, title, StatusCode::BAD_REQUEST, ctx).await;
         }
     };
-    if !email_allowed(&app, &peer, &email).await? {
-        return too_many(&app, &headers).await;
+    if !email_allowed(app, peer, &email).await? {
+        return too_many(app, headers).await;
     }
     let existing = app.store.reader_by_email(&email).await?;
-    let purpose = if existing.is_some() {
-        Purpose::SignIn
-    } else {
-        Purpose::NoAccount
+    let purpose = match (&existing, which) {
+        (Some(_), _) => Purpose::SignIn,
+        (None, EmailForm::Register) => Purpose::Register,
+        (None, EmailForm::SignIn) => Purpose::NoAccount,
     };
-    let id = app
-        .store
-        .create_sign_in_request(&new_request(
-            purpose,
-            email,
-            existing.map(|r| r.id),
-            true,
-            return_to,
-        ))
-        .await?;
-    metrics::counter!("masthead_sign_in_requests_total", "form" => "sign_in").increment(1);
-    Ok(to_check_email(&app, &id))
+    let request = new_request(
+        purpose,
+        email,
+        existing.map(|r| r.id),
+        daily_edition,
+        return_to,
+    );
+    let id = app.store.create_sign_in_request(&request).await?;
+    let label = match which {
+        EmailForm::Register => "register",
+        EmailForm::SignIn => "sign_in",
+    };
+    metrics::counter!("masthead_sign_in_requests_total", "form" => label).increment(1);
+    Ok(to_check_email(app, &id))
 }
 
 async fn pending_request(
