@@ -419,6 +419,25 @@ pub async fn code_form(
     .await
 }
 
+/// Before trying a code or a link: the CSRF token, then the per-IP attempt limit. Returns the
+/// response to send instead when either fails.
+async fn check_attempt(
+    app: &AppState,
+    peer: &SocketAddr,
+    headers: &HeaderMap,
+    f: &AccountForm,
+) -> Result<Option<Response>, WebError> {
+    if !cookies::csrf_ok(headers, &f.csrf) {
+        return Ok(Some(csrf_failed(app, headers).await?));
+    }
+    let key = format!("attempt-ip:{}", client_ip(peer));
+    let limit = app.config.rate_limits.attempts_per_ip;
+    if !app.store.hit_rate_limit(&key, HOUR_MS, limit).await? {
+        return Ok(Some(too_many(app, headers).await?));
+    }
+    Ok(None)
+}
+
 pub async fn code_submit(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -426,19 +445,8 @@ pub async fn code_submit(
     f: Result<Form<AccountForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = form(f)?;
-    if !cookies::csrf_ok(&headers, &f.csrf) {
-        return csrf_failed(&app, &headers).await;
-    }
-    if !app
-        .store
-        .hit_rate_limit(
-            &format!("attempt-ip:{}", client_ip(&peer)),
-            HOUR_MS,
-            app.config.rate_limits.attempts_per_ip,
-        )
-        .await?
-    {
-        return too_many(&app, &headers).await;
+    if let Some(refused) = check_attempt(&app, &peer, &headers, &f).await? {
+        return Ok(refused);
     }
     let retry = |error: &str| minijinja::context! { email => &f.email, error };
     let email = match EmailAddress::parse(&f.email) {
@@ -561,19 +569,8 @@ pub async fn link_submit(
     f: Result<Form<AccountForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = form(f)?;
-    if !cookies::csrf_ok(&headers, &f.csrf) {
-        return csrf_failed(&app, &headers).await;
-    }
-    if !app
-        .store
-        .hit_rate_limit(
-            &format!("attempt-ip:{}", client_ip(&peer)),
-            HOUR_MS,
-            app.config.rate_limits.attempts_per_ip,
-        )
-        .await?
-    {
-        return too_many(&app, &headers).await;
+    if let Some(refused) = check_attempt(&app, &peer, &headers, &f).await? {
+        return Ok(refused);
     }
     if !secret::looks_like_token(&f.token) {
         return link_invalid(&app, &headers).await;
