@@ -231,11 +231,15 @@ impl Weighter<String, Arc<CachedPage>> for PageWeight {
     }
 }
 
-/// Rendered pages by key, bounded by memory.
+/// Rendered pages by key, bounded by memory; and the section list every page's navigation
+/// shows, read once per content epoch.
 pub struct PageCache {
     pages: Cache<String, Arc<CachedPage>, PageWeight>,
     epoch: AtomicI64,
+    sections: std::sync::RwLock<Option<(i64, Sections)>>,
 }
+
+pub type Sections = Arc<Vec<masthead_store::content::SectionRow>>;
 
 impl PageCache {
     pub fn new(max_bytes: u64) -> Self {
@@ -244,6 +248,7 @@ impl PageCache {
         Self {
             pages: Cache::with_weighter(estimated, max_bytes, PageWeight),
             epoch: AtomicI64::new(-1),
+            sections: std::sync::RwLock::new(None),
         }
     }
 
@@ -298,6 +303,22 @@ impl PageCache {
 }
 
 impl AppState {
+    /// The sections, from memory unless the content changed since they were read. Every page
+    /// (and every error page) shows them; this keeps that off the database.
+    pub async fn sections(&self) -> Result<Sections, masthead_store::StoreError> {
+        let epoch = self.cache.epoch();
+        if let Ok(guard) = self.cache.sections.read() {
+            if let Some((_, sections)) = guard.as_ref().filter(|(at, _)| *at == epoch) {
+                return Ok(sections.clone());
+            }
+        }
+        let sections = Arc::new(self.store.sections().await?);
+        if let Ok(mut guard) = self.cache.sections.write() {
+            *guard = Some((epoch, sections.clone()));
+        }
+        Ok(sections)
+    }
+
     /// Reads the content epoch now (after a local write, so that its pages are dropped at
     /// once rather than at the next poll).
     pub async fn refresh_content_epoch(&self) -> Result<(), masthead_store::StoreError> {

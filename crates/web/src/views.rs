@@ -139,11 +139,11 @@ pub fn media_url(file: &str) -> String {
 /// The site-wide part of every page. On a database error the navigation is left empty rather
 /// than failing the page (error pages use this too).
 pub async fn site(app: &AppState) -> SiteView {
-    let sections = match app.store.sections().await {
+    let sections = match app.sections().await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "cannot load sections for the navigation");
-            Vec::new()
+            Default::default()
         }
     };
     site_with(app, &sections)

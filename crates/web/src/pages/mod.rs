@@ -88,7 +88,7 @@ pub async fn front_page(
 
 async fn render_front(app: &AppState, v: Variant) -> Result<Option<CachedPage>, WebError> {
     let epoch = app.cache.epoch();
-    let sections = app.store.sections().await?;
+    let sections = app.sections().await?;
     let site = views::site_with(app, &sections);
     let mut recent = app
         .store
@@ -106,7 +106,7 @@ async fn render_front(app: &AppState, v: Variant) -> Result<Option<CachedPage>, 
         .collect();
     let latest_modified = recent.iter().map(|a| a.published_at).max().unwrap_or(0);
     let mut blocks = Vec::with_capacity(sections.len());
-    for s in &sections {
+    for s in sections.iter() {
         let list = app
             .store
             .list_articles(
@@ -214,7 +214,7 @@ async fn render_list(
     page_no: i64,
 ) -> Result<Option<CachedPage>, WebError> {
     let epoch = app.cache.epoch();
-    let sections = app.store.sections().await?;
+    let sections = app.sections().await?;
     let site = views::site_with(app, &sections);
     let (template, id, path, title, description, subject) = match kind {
         ListKind::Section => {
@@ -343,7 +343,7 @@ async fn render_article(
     let Some(article) = app.store.published_article(slug).await? else {
         return Ok(None);
     };
-    let sections = app.store.sections().await?;
+    let sections = app.sections().await?;
     let site = views::site_with(app, &sections);
     let view = views::article(app, &article);
     let path = view.card.url.clone();
