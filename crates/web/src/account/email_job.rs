@@ -35,7 +35,10 @@ pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), St
             req.email.clone(),
             minijinja::context! {
                 site_name, email => &req.email,
-                register_link => format!("{base}/register?email={}", urlencode(&req.email)),
+                register_link => format!(
+                    "{base}/register?{}",
+                    serde_urlencoded::to_string([("email", &req.email)]).unwrap_or_default()
+                ),
             },
         ),
         purpose => {
@@ -94,15 +97,4 @@ pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), St
             Err(format!("sending the {template} email failed: {e}"))
         }
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -180,10 +180,13 @@ async fn email_allowed(
     Ok(ip_ok && addr_ok)
 }
 
-/// After a sign-in request (and its email job) is stored: wake the worker, show the page.
-fn to_check_email(app: &AppState, request_id: &str) -> Response {
+const CHECK_EMAIL: &str = "/sign-in/check-email";
+
+/// After a sign-in request (and its email job) is stored: wake the worker, show the page
+/// (`target` is "/sign-in/check-email", with a notice if there is one).
+fn to_check_email(app: &AppState, request_id: &str, target: &str) -> Response {
     app.jobs_wake.notify_one();
-    let mut res = Redirect::to("/sign-in/check-email").into_response();
+    let mut res = Redirect::to(target).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         cookies::set(
@@ -324,7 +327,7 @@ async fn request_email(
         EmailForm::SignIn => "sign_in",
     };
     metrics::counter!("masthead_sign_in_requests_total", "form" => label).increment(1);
-    Ok(to_check_email(app, &id))
+    Ok(to_check_email(app, &id, CHECK_EMAIL))
 }
 
 async fn pending_request(
@@ -394,12 +397,11 @@ pub async fn resend(
         .transpose()
         .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {e}")))?;
     let id = app.store.create_sign_in_request(&again).await?;
-    let mut res = to_check_email(&app, &id);
-    *res.headers_mut()
-        .get_mut(header::LOCATION)
-        .expect("redirect has a location") =
-        HeaderValue::from_static("/sign-in/check-email?notice=resent");
-    Ok(res)
+    Ok(to_check_email(
+        &app,
+        &id,
+        "/sign-in/check-email?notice=resent",
+    ))
 }
 
 pub async fn code_form(
@@ -750,7 +752,7 @@ pub async fn change_email(
     );
     req.new_email = Some(new_email);
     let id = app.store.create_sign_in_request(&req).await?;
-    Ok(to_check_email(&app, &id))
+    Ok(to_check_email(&app, &id, CHECK_EMAIL))
 }
 
 pub async fn sign_out(
