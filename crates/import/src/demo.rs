@@ -11,7 +11,7 @@ use include_dir::{Dir, include_dir};
 use masthead_core::{EmailAddress, Role};
 use masthead_store::{Store, content::ListFilter};
 
-use crate::{ImportError, ImportOptions, ImportReport, Importer, Plan, front_matter};
+use crate::{ImportError, ImportOptions, ImportReport, Importer, front_matter};
 
 static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/demo");
 
@@ -76,15 +76,7 @@ async fn load_from(
         let days = (jiff::Timestamp::now().as_second() - newest.as_second()).div_euclid(86_400);
         options.shift = jiff::SignedDuration::from_secs(days * 86_400);
     }
-    Importer::new(store, options)
-        .run(
-            &Plan {
-                sites: plan.sites,
-                files: plan.files,
-            },
-            |_, _| {},
-        )
-        .await
+    Importer::new(store, options).run(&plan, |_, _| {}).await
 }
 
 /// A small landscape, its colours and shapes chosen by the file name.

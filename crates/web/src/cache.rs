@@ -307,10 +307,10 @@ impl AppState {
     /// (and every error page) shows them; this keeps that off the database.
     pub async fn sections(&self) -> Result<Sections, masthead_store::StoreError> {
         let epoch = self.cache.epoch();
-        if let Ok(guard) = self.cache.sections.read() {
-            if let Some((_, sections)) = guard.as_ref().filter(|(at, _)| *at == epoch) {
-                return Ok(sections.clone());
-            }
+        if let Ok(guard) = self.cache.sections.read()
+            && let Some((_, sections)) = guard.as_ref().filter(|(at, _)| *at == epoch)
+        {
+            return Ok(sections.clone());
         }
         let sections = Arc::new(self.store.sections().await?);
         if let Ok(mut guard) = self.cache.sections.write() {

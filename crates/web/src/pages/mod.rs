@@ -46,10 +46,6 @@ pub async fn not_found(State(_app): State<AppState>) -> Response {
     WebError::NotFound.into_response()
 }
 
-fn serve(page: &CachedPage, headers: &HeaderMap) -> Response {
-    page.respond(headers)
-}
-
 /// Which form of a page a browser gets: the header of a signed-in browser says "Your account".
 /// Only the cookie's presence is looked at (no database): a stale cookie merely shows that link.
 #[derive(Debug, Clone, Copy)]
@@ -83,7 +79,7 @@ pub async fn front_page(
         .get_or_render(&v.key("front"), render_front(&app, v))
         .await?
         .ok_or(WebError::NotFound)?;
-    Ok(serve(&page, &headers))
+    Ok(page.respond(&headers))
 }
 
 async fn render_front(app: &AppState, v: Variant) -> Result<Option<CachedPage>, WebError> {
@@ -183,7 +179,7 @@ async fn list_page(
         .get_or_render(&key, render_list(app, v, kind, &slug, page_no))
         .await?;
     let page = page.ok_or(WebError::NotFound)?;
-    Ok(serve(&page, headers))
+    Ok(page.respond(headers))
 }
 
 #[derive(Clone, Copy)]
@@ -331,7 +327,7 @@ pub async fn article_page(
         );
         return Ok(res);
     }
-    Ok(serve(&page, &headers))
+    Ok(page.respond(&headers))
 }
 
 async fn render_article(
