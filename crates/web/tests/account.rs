@@ -49,6 +49,19 @@ impl Browser {
             .unwrap()
     }
 
+    /// Spends an emailed link as the reader's button does: GETs `form_page` for this browser's
+    /// CSRF token, then POSTs the link's token.
+    async fn post_link(&self, app: &TestApp, form_page: &str, link: &str) -> reqwest::Response {
+        let (_, page) = self.get(app, form_page).await;
+        let token = link.split("token=").nth(1).unwrap_or_default();
+        self.client
+            .post(app.url("/sign-in/link"))
+            .form(&[("csrf", csrf_of(&page).as_str()), ("token", token)])
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn signed_in_as(&self, app: &TestApp) -> Option<String> {
         let (status, html) = self.get(app, "/account").await;
         (status == 200).then(|| {
@@ -158,15 +171,7 @@ async fn register(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &s
     assert_eq!(res.status(), 303);
     let msg = email_to(smtp, email, before + 1).await;
     let link = link_in(&msg.text);
-    let (_, confirm) = browser.get(app, &link).await;
-    let token = link.split("token=").nth(1).unwrap();
-    let res = browser
-        .client
-        .post(app.url("/sign-in/link"))
-        .form(&[("csrf", csrf_of(&confirm).as_str()), ("token", token)])
-        .send()
-        .await
-        .unwrap();
+    let res = browser.post_link(app, &link, &link).await;
     assert_eq!(res.status(), 303);
 }
 
@@ -223,15 +228,7 @@ async fn register_by_link_read_off_the_wire() {
     assert_eq!(browser.signed_in_as(&app).await, None);
 
     // The reader's POST signs in and returns to the article.
-    let (_, confirm) = browser.get(&app, &link).await;
-    let token = link.split("token=").nth(1).unwrap();
-    let res = browser
-        .client
-        .post(app.url("/sign-in/link"))
-        .form(&[("csrf", csrf_of(&confirm).as_str()), ("token", token)])
-        .send()
-        .await
-        .unwrap();
+    let res = browser.post_link(&app, &link, &link).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     assert_eq!(location(&res), "/city/harbour-crane-lifts-a-record-load");
     let cookie = res
@@ -270,14 +267,7 @@ async fn register_by_link_read_off_the_wire() {
 
     // Replaying the used link fails, and signs nobody in.
     let replay = Browser::new();
-    let (_, confirm) = replay.get(&app, "/sign-in").await;
-    let res = replay
-        .client
-        .post(app.url("/sign-in/link"))
-        .form(&[("csrf", csrf_of(&confirm).as_str()), ("token", token)])
-        .send()
-        .await
-        .unwrap();
+    let res = replay.post_link(&app, "/sign-in", &link).await;
     assert_eq!(res.status(), 410);
     assert_eq!(replay.signed_in_as(&app).await, None);
     let (status, page) = replay.get(&app, &link).await;
@@ -421,17 +411,7 @@ async fn expired_and_tampered_links_change_nothing() {
     ] {
         assert_eq!(browser.get(&app, bad).await.0, 410, "{bad}");
     }
-    let (_, page) = browser.get(&app, "/sign-in").await;
-    let res = browser
-        .client
-        .post(app.url("/sign-in/link"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("token", link.split("token=").nth(1).unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = browser.post_link(&app, "/sign-in", &link).await;
     assert_eq!(res.status(), 410);
     assert!(
         app.db
@@ -696,16 +676,7 @@ async fn changing_the_email_address_is_confirmed_by_the_new_address() {
     let link = link_in(&msg.text);
     let (_, confirm) = b.get(&app, &link).await;
     assert!(confirm.contains("Confirm my new address"));
-    let res = b
-        .client
-        .post(app.url("/sign-in/link"))
-        .form(&[
-            ("csrf", csrf_of(&confirm).as_str()),
-            ("token", link.split("token=").nth(1).unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = b.post_link(&app, &link, &link).await;
     assert_eq!(location(&res), "/account?notice=email-changed");
     assert_eq!(
         b.signed_in_as(&app).await.as_deref(),
