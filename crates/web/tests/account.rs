@@ -750,3 +750,35 @@ async fn a_failing_smtp_server_is_retried_and_visible_in_metrics() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_address_taken_meanwhile_is_refused_and_nothing_changes() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let b = Browser::new();
+    register(&app, &smtp, &b, "first@example.com").await;
+    let res = b
+        .submit(
+            &app,
+            "/account",
+            "/account/email",
+            &[("new_email", "second@example.com")],
+        )
+        .await;
+    assert_eq!(location(&res), "/sign-in/check-email");
+    let link = link_in(&email_to(&smtp, "second@example.com", 1).await.text);
+    // Before the link is used, someone registers the new address.
+    register(&app, &smtp, &Browser::new(), "second@example.com").await;
+    let res = b.post_link(&app, &link, &link).await;
+    assert_eq!(res.status(), 409);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("another account already uses that address")
+    );
+    assert_eq!(
+        b.signed_in_as(&app).await.as_deref(),
+        Some("first@example.com")
+    );
+    app.stop().await;
+}
