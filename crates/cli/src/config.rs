@@ -31,6 +31,8 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     meter_free: Option<u32>,
+    meter_window_days: Option<u32>,
+    wall_lead_paragraphs: Option<u32>,
     site_name: Option<String>,
     tagline: Option<String>,
     time_zone: Option<String>,
@@ -168,6 +170,36 @@ impl Settings {
             limit("MASTHEAD_RATE_EMAILS_PER_IP", defaults.emails_per_ip)?;
         web.rate_limits.attempts_per_ip =
             limit("MASTHEAD_RATE_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?;
+        // The registration wall: 0 free articles (wall at once) and 0 lead-in paragraphs are
+        // valid choices; a window must last at least a day.
+        let whole =
+            |name: &str, file: Option<u32>, default: u32, min: u32| -> anyhow::Result<u32> {
+                match env(name) {
+                    Some(v) => v
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|n| *n >= min)
+                        .with_context(|| {
+                            format!("{name}={v} is not a whole number of at least {min}")
+                        }),
+                    None => Ok(file.unwrap_or(default)),
+                }
+            };
+        web.meter.free = whole("MASTHEAD_METER_FREE", self.file.meter_free, 5, 0)?;
+        let days = whole(
+            "MASTHEAD_METER_WINDOW_DAYS",
+            self.file.meter_window_days,
+            30,
+            1,
+        )?;
+        web.meter.window_ms = i64::from(days) * 86_400_000;
+        web.wall_lead_paragraphs = whole(
+            "MASTHEAD_WALL_LEAD_PARAGRAPHS",
+            self.file.wall_lead_paragraphs,
+            2,
+            0,
+        )? as usize;
         web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
@@ -197,7 +229,9 @@ impl Settings {
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,
             rate_limits = ?web.rate_limits,
-            meter_free = env("MASTHEAD_METER_FREE").and_then(|v| v.parse().ok()).or(self.file.meter_free).unwrap_or(5),
+            meter_free = web.meter.free,
+            meter_window_days = web.meter.window_ms / 86_400_000,
+            wall_lead_paragraphs = web.wall_lead_paragraphs,
             "effective configuration"
         );
     }

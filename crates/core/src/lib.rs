@@ -9,6 +9,7 @@ pub mod article;
 pub mod email;
 pub mod id;
 pub mod markdown;
+pub mod meter;
 pub mod role;
 pub mod schedule;
 pub mod secret;

@@ -126,6 +126,54 @@ fn figure_html(p: &InlinePhoto) -> String {
     )
 }
 
+/// Splits a rendered body after its first `paragraphs` top-level paragraphs (with whatever
+/// headings or figures come before them): the free lead-in a walled reader sees, and the rest.
+///
+/// At least one paragraph always stays behind the wall, so a body of `paragraphs` paragraphs
+/// or fewer shows one paragraph less (a one-paragraph story shows none). Works on the output of
+/// [`render_body`], where every `<` starts a tag (text is escaped and comments are removed).
+pub fn split_lead_in(html: &str, paragraphs: usize) -> (&str, &str) {
+    const VOID: [&str; 6] = ["img", "br", "hr", "wbr", "source", "input"];
+    let mut depth = 0usize;
+    // Byte offsets just after each top-level `</p>`.
+    let mut ends = Vec::new();
+    let mut rest = html;
+    let mut offset = 0;
+    while let Some(lt) = rest.find('<') {
+        let Some(gt) = rest[lt..].find('>') else {
+            break;
+        };
+        let tag = &rest[lt + 1..lt + gt];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let end = offset + lt + gt + 1;
+        if closing {
+            depth = depth.saturating_sub(1);
+            if depth == 0 && name == "p" {
+                ends.push(end);
+            }
+        } else if !VOID.contains(&name.as_str()) && !tag.ends_with('/') {
+            depth += 1;
+        }
+        offset = end;
+        rest = &html[end..];
+    }
+    let shown = paragraphs.min(ends.len().saturating_sub(1));
+    let cut = if shown == 0 { 0 } else { ends[shown - 1] };
+    // Keep the newline that follows a block with the lead-in.
+    let cut = if html[cut..].starts_with('\n') {
+        cut + 1
+    } else {
+        cut
+    };
+    html.split_at(cut)
+}
+
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
     BUILDER.get_or_init(|| {
@@ -207,5 +255,31 @@ mod tests {
         assert!(body.html.contains("<em>em</em>"));
         assert!(body.html.contains("href=\"https://example.org\""));
         assert!(body.html.contains("<li>one</li>"));
+    }
+
+    #[test]
+    fn lead_in_is_the_first_paragraphs_and_figures_before_them() {
+        let body = render_body(
+            "## Dateline\n\nOne *a*.\n\n![](crane)\n\n> quoted\n> para\n\nTwo [l](https://x.org).\n\nThree.\n\nFour.",
+            crane,
+        );
+        let (lead, rest) = split_lead_in(&body.html, 2);
+        assert_eq!(format!("{lead}{rest}"), body.html);
+        assert!(lead.contains("One") && lead.contains("<figure") && lead.contains("quoted"));
+        assert!(lead.contains("Two") && lead.ends_with("</p>\n"), "{lead}");
+        assert!(rest.starts_with("<p>Three.</p>"), "{rest}");
+        assert!(!lead.contains("Three") && rest.contains("Four"));
+    }
+
+    #[test]
+    fn lead_in_always_leaves_a_paragraph_behind() {
+        let two = render_body("One.\n\nTwo.", |_| None).html;
+        let (lead, rest) = split_lead_in(&two, 2);
+        assert_eq!((lead, rest), ("<p>One.</p>\n", "<p>Two.</p>\n"));
+        let one = render_body("Only.", |_| None).html;
+        assert_eq!(split_lead_in(&one, 2), ("", one.as_str()));
+        assert_eq!(split_lead_in("", 2), ("", ""));
+        let three = render_body("1\n\n2\n\n3", |_| None).html;
+        assert_eq!(split_lead_in(&three, 0).0, "");
     }
 }

@@ -404,6 +404,25 @@ impl Store {
         Ok(done)
     }
 
+    /// The ID and access level of a published article (what the registration wall needs to
+    /// decide before a page is chosen).
+    pub async fn published_article_access(
+        &self,
+        slug: &str,
+    ) -> Result<Option<(String, AccessLevel)>> {
+        let row =
+            sqlx::query("SELECT id, access FROM articles WHERE slug = $1 AND status = 'published'")
+                .bind(slug)
+                .fetch_optional(self.reader())
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let access: String = row.try_get("access")?;
+        let access = access
+            .parse()
+            .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?;
+        Ok(Some((row.try_get("id")?, access)))
+    }
+
     /// A published article by slug, with its authors, tags and lead photo.
     pub async fn published_article(&self, slug: &str) -> Result<Option<ArticleFull>> {
         let sql = format!(

@@ -14,9 +14,11 @@ pub mod content;
 pub mod dialect;
 pub mod jobs;
 pub mod readers;
+mod sign_in;
 pub mod staff;
 pub mod state;
 pub mod testing;
+pub mod wall;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -27,6 +27,10 @@ pub struct WebConfig {
     pub mail_from: String,
     /// Limits on the account forms (emails sent, codes and links tried).
     pub rate_limits: crate::RateLimits,
+    /// The registration wall's meter: free metered articles per window.
+    pub meter: masthead_core::meter::MeterPolicy,
+    /// Paragraphs of a gated article shown above the wall (and in search snippets).
+    pub wall_lead_paragraphs: usize,
 }
 
 impl WebConfig {
@@ -46,6 +50,8 @@ impl WebConfig {
             smtp_url: None,
             mail_from: "Masthead <no-reply@localhost>".into(),
             rate_limits: crate::RateLimits::default(),
+            meter: masthead_core::meter::MeterPolicy::default(),
+            wall_lead_paragraphs: 2,
         }
     }
 

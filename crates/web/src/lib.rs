@@ -14,6 +14,7 @@ mod ops;
 mod pages;
 mod theme;
 mod views;
+mod wall;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -39,6 +40,7 @@ pub struct App {
     pub emails: masthead_mail::EmailTemplates,
     /// Wakes this node's job worker after enqueueing work.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    pub wall: wall::Wall,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,6 +72,17 @@ impl Application {
         )?;
         let emails = masthead_mail::EmailTemplates::load(config.theme_dir.as_deref())?;
         tracing::info!(mail = %mailer.describe(), "email delivery");
+        let meter_secret = store
+            .setting_or_insert(
+                wall::METER_SECRET_KEY,
+                &masthead_core::secret::random_token(),
+            )
+            .await?;
+        let wall = wall::Wall::new(
+            config.meter,
+            config.wall_lead_paragraphs,
+            meter_secret.as_bytes(),
+        );
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -78,6 +91,7 @@ impl Application {
             mailer,
             emails,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
+            wall,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -110,7 +124,11 @@ impl Application {
             stop_rx.clone(),
         );
         let worker = tokio::spawn(worker);
-        let watcher = tokio::spawn(cache::watch_content_epoch(self.state.clone(), stop_rx));
+        let watcher = tokio::spawn(cache::watch_content_epoch(
+            self.state.clone(),
+            stop_rx.clone(),
+        ));
+        let stats = tokio::spawn(wall::run_stats_flusher(self.state.clone(), stop_rx));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -121,7 +139,7 @@ impl Application {
             })
             .await?;
         let _ = stop_tx.send(true);
-        let _ = tokio::join!(worker, watcher);
+        let _ = tokio::join!(worker, watcher, stats);
         Ok(())
     }
 }

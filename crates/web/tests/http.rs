@@ -14,8 +14,12 @@ async fn etag_and_last_modified_give_304() {
     let res = app.get(ARTICLE).await;
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let modified = res.headers()["last-modified"].to_str().unwrap().to_owned();
-    assert_eq!(res.headers()["cache-control"], "public, max-age=60");
+    // A metered article's page depends on the reader's meter: never in shared caches.
+    assert_eq!(res.headers()["cache-control"], "private, no-cache");
     assert_eq!(res.headers()["vary"], "Accept-Encoding");
+    let free = app.get("/sport/athletic-win-the-derby").await;
+    assert_eq!(free.status(), 200);
+    assert_eq!(free.headers()["cache-control"], "public, max-age=60");
     let res = app
         .client
         .get(app.url(ARTICLE))

@@ -1,4 +1,5 @@
-//! Cookies: the session (opaque, server-side), CSRF (double submit) and the pending sign-in.
+//! Cookies: the session (opaque, server-side), CSRF (double submit), the pending sign-in and
+//! the browser binding of sign-in requests. The meter's cookie is the wall's (`wall/`).
 //!
 //! Every cookie is HttpOnly, SameSite=Lax, Path=/, and Secure when the site is served over
 //! HTTPS (`MASTHEAD_PUBLIC_URL` starts with https://).
@@ -9,9 +10,17 @@ use masthead_core::secret;
 pub const SESSION: &str = "mh_session";
 pub const CSRF: &str = "mh_csrf";
 pub const PENDING: &str = "mh_pending";
+/// Binds sign-in requests to the browser that made them (staff links work only there).
+pub const BIND: &str = "mh_bind";
 
-/// The value of a cookie in the request, if present and plausible.
+/// The value of a cookie in the request, if present and plausible (at most 128 characters:
+/// every token of ours is shorter).
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    get_up_to(headers, name, 128)
+}
+
+/// The value of a cookie of at most `max` characters.
+pub fn get_up_to<'a>(headers: &'a HeaderMap, name: &str, max: usize) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -20,7 +29,7 @@ pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .filter(|v| !v.is_empty() && v.len() <= max)
 }
 
 /// A `Set-Cookie` value; `max_age` None makes a session cookie, Some(0) deletes.
@@ -52,14 +61,45 @@ pub fn csrf_token(headers: &HeaderMap) -> (String, bool) {
     }
 }
 
-/// A form's CSRF field matches the browser's cookie.
-pub fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
-    match get(headers, CSRF) {
-        Some(cookie) => {
-            secret::looks_like_token(cookie) && secret::secrets_equal(cookie, submitted)
-        }
-        None => false,
+/// The browser's binding token, and whether it had to be made (then it must be set).
+pub fn binding_token(headers: &HeaderMap) -> (String, bool) {
+    match get(headers, BIND).filter(|t| secret::looks_like_token(t)) {
+        Some(t) => (t.to_owned(), false),
+        None => (secret::random_token(), true),
     }
+}
+
+/// A POST comes from a page of this site. Either proof is enough:
+/// - the form's CSRF field matches the browser's `mh_csrf` cookie (double submit), or
+/// - the browser says so: `Sec-Fetch-Site: same-origin`, or an `Origin` whose host is the
+///   request's `Host`. Browsers set both headers themselves and pages cannot forge them. This
+///   is what lets forms on pages shared by every reader (the wall's registration form, kept in
+///   the page cache) work without a per-browser token in the page.
+///
+/// A browser that says the request is cross-site or from a sibling site is refused whatever
+/// the token.
+pub fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return false;
+    }
+    let token_ok = get(headers, CSRF).is_some_and(|cookie| {
+        secret::looks_like_token(cookie) && secret::secrets_equal(cookie, submitted)
+    });
+    token_ok || fetch_site == Some("same-origin") || origin_is_host(headers)
+}
+
+/// The `Origin` header names the host the request was sent to.
+fn origin_is_host(headers: &HeaderMap) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let (Some(origin), Some(host)) = (origin, host) else {
+        return false;
+    };
+    let Some((scheme, origin_host)) = origin.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https") && origin_host.eq_ignore_ascii_case(host)
 }
 
 #[cfg(test)]
@@ -97,5 +137,53 @@ mod tests {
             delete(CSRF, false),
             "mh_csrf=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
         );
+    }
+
+    #[test]
+    fn same_origin_posts_pass_without_a_token() {
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        assert!(!csrf_ok(&h(&[]), ""), "no proof at all");
+        assert!(csrf_ok(&h(&[("sec-fetch-site", "same-origin")]), ""));
+        assert!(csrf_ok(
+            &h(&[("origin", "https://news.example"), ("host", "news.example")]),
+            ""
+        ));
+        assert!(csrf_ok(
+            &h(&[
+                ("origin", "http://127.0.0.1:8080"),
+                ("host", "127.0.0.1:8080")
+            ]),
+            ""
+        ));
+        for bad in [
+            h(&[("origin", "https://evil.example"), ("host", "news.example")]),
+            h(&[("origin", "null"), ("host", "news.example")]),
+            h(&[
+                ("origin", "https://news.example.evil"),
+                ("host", "news.example"),
+            ]),
+            h(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://news.example"),
+                ("host", "news.example"),
+            ]),
+            h(&[("sec-fetch-site", "same-site")]),
+        ] {
+            assert!(!csrf_ok(&bad, ""), "{bad:?}");
+        }
+        // A cross-site request is refused even with a valid token.
+        let t = secret::random_token();
+        let mut cross = h(&[("sec-fetch-site", "cross-site")]);
+        cross.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("mh_csrf={t}")).unwrap(),
+        );
+        assert!(!csrf_ok(&cross, &t));
     }
 }

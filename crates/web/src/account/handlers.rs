@@ -10,7 +10,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use masthead_core::{EmailAddress, secret};
-use masthead_store::readers::{CodeOutcome, NewSignInRequest, Purpose, Reader, SignInRequest};
+use masthead_store::readers::{
+    CodeOutcome, Completion, NewSession, NewSignInRequest, Purpose, RateLimit, Reader,
+    SessionLengths, SignInRequest,
+};
 use serde::Deserialize;
 
 use super::{cookies, safe_return_to};
@@ -36,6 +39,9 @@ pub struct AccountForm {
     daily_edition: Option<String>,
     #[serde(default)]
     new_email: String,
+    /// The article whose registration wall holds the form.
+    #[serde(default)]
+    wall: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,48 +161,58 @@ fn client_ip(peer: &SocketAddr) -> String {
     peer.ip().to_string()
 }
 
-/// Both the IP and the address must be within their limits (both are counted).
-async fn email_allowed(
-    app: &AppState,
-    peer: &SocketAddr,
-    email: &EmailAddress,
-) -> Result<bool, WebError> {
-    let ip_ok = app
-        .store
-        .hit_rate_limit(
-            &format!("email-ip:{}", client_ip(peer)),
-            HOUR_MS,
-            app.config.rate_limits.emails_per_ip,
-        )
-        .await?;
-    let addr_ok = app
-        .store
-        .hit_rate_limit(
-            &format!("email-to:{}", email.canonical()),
-            HOUR_MS,
-            app.config.rate_limits.emails_per_address,
-        )
-        .await?;
-    Ok(ip_ok && addr_ok)
+/// Both the IP and the address must be within their limits (both are counted, in the same
+/// transaction as the request they guard).
+fn email_limits(app: &AppState, peer: &SocketAddr, email: &EmailAddress) -> Vec<RateLimit> {
+    let limits = app.config.rate_limits;
+    vec![
+        RateLimit {
+            key: format!("email-ip:{}", client_ip(peer)),
+            window_ms: HOUR_MS,
+            limit: limits.emails_per_ip,
+        },
+        RateLimit {
+            key: format!("email-to:{}", email.canonical()),
+            window_ms: HOUR_MS,
+            limit: limits.emails_per_address,
+        },
+    ]
 }
 
 const CHECK_EMAIL: &str = "/sign-in/check-email";
 
-/// After a sign-in request (and its email job) is stored: wake the worker, show the page
-/// (`target` is "/sign-in/check-email", with a notice if there is one).
-fn to_check_email(app: &AppState, request_id: &str, target: &str) -> Response {
+/// Stores a sign-in request (and its email job) if the rate limits allow, bound to this
+/// browser, then wakes the worker and shows "Check your email" (`target`, with a notice if
+/// there is one). The limits count emails to `recipient`. `None` when a limit was reached.
+async fn submit_request(
+    app: &AppState,
+    headers: &HeaderMap,
+    peer: &SocketAddr,
+    mut req: NewSignInRequest,
+    recipient: &EmailAddress,
+    target: &str,
+) -> Result<Option<Response>, WebError> {
+    let (bind, new_bind) = cookies::binding_token(headers);
+    req.bind_hash = Some(secret::hash_secret(&bind));
+    let limits = email_limits(app, peer, recipient);
+    let Some(id) = app.store.create_sign_in_request(&req, &limits).await? else {
+        return Ok(None);
+    };
     app.jobs_wake.notify_one();
     let mut res = Redirect::to(target).into_response();
-    res.headers_mut().append(
+    let secure = app.secure_cookies();
+    let h = res.headers_mut();
+    h.append(
         header::SET_COOKIE,
-        cookies::set(
-            cookies::PENDING,
-            request_id,
-            Some(3600),
-            app.secure_cookies(),
-        ),
+        cookies::set(cookies::PENDING, &id, Some(3600), secure),
     );
-    res
+    if new_bind {
+        h.append(
+            header::SET_COOKIE,
+            cookies::set(cookies::BIND, &bind, Some(86_400), secure),
+        );
+    }
+    Ok(Some(res))
 }
 
 fn new_request(
@@ -215,6 +231,8 @@ fn new_request(
         daily_edition,
         return_to,
         valid_for_ms: super::LINK_VALID_MINUTES * 60_000,
+        wall_article_id: None,
+        bind_hash: None,
     }
 }
 
@@ -305,29 +323,35 @@ async fn request_email(
             return page(app, headers, template, title, StatusCode::BAD_REQUEST, ctx).await;
         }
     };
-    if !email_allowed(app, peer, &email).await? {
-        return too_many(app, headers).await;
-    }
     let existing = app.store.reader_by_email(&email).await?;
     let purpose = match (&existing, which) {
         (Some(_), _) => Purpose::SignIn,
         (None, EmailForm::Register) => Purpose::Register,
         (None, EmailForm::SignIn) => Purpose::NoAccount,
     };
-    let request = new_request(
+    let mut request = new_request(
         purpose,
         email,
         existing.map(|r| r.id),
         daily_edition,
         return_to,
     );
-    let id = app.store.create_sign_in_request(&request).await?;
+    request.wall_article_id = f.wall.filter(|w| crate::wall::plausible_article_id(w));
+    let wall_article = request.wall_article_id.clone();
+    let recipient = request.email.clone();
+    let submitted = submit_request(app, headers, peer, request, &recipient, CHECK_EMAIL).await?;
+    let Some(res) = submitted else {
+        return too_many(app, headers).await;
+    };
     let label = match which {
         EmailForm::Register => "register",
         EmailForm::SignIn => "sign_in",
     };
     metrics::counter!("masthead_sign_in_requests_total", "form" => label).increment(1);
-    Ok(to_check_email(app, &id, CHECK_EMAIL))
+    if let Some(article) = wall_article {
+        app.wall.registration_started(&article);
+    }
+    Ok(res)
 }
 
 async fn pending_request(
@@ -379,12 +403,9 @@ pub async fn resend(
     };
     let email = EmailAddress::parse(&req.email)
         .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {e}")))?;
-    if !email_allowed(&app, &peer, &email).await? {
-        return too_many(&app, &headers).await;
-    }
     let mut again = new_request(
         req.purpose,
-        email,
+        email.clone(),
         req.reader_id.clone(),
         req.daily_edition,
         req.return_to.clone(),
@@ -396,12 +417,14 @@ pub async fn resend(
         .map(EmailAddress::parse)
         .transpose()
         .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {e}")))?;
-    let id = app.store.create_sign_in_request(&again).await?;
-    Ok(to_check_email(
-        &app,
-        &id,
-        "/sign-in/check-email?notice=resent",
-    ))
+    again.wall_article_id = req.wall_article_id.clone();
+    let target = "/sign-in/check-email?notice=resent";
+    // A change of address is emailed to the new address.
+    let recipient = again.new_email.clone().unwrap_or(email);
+    match submit_request(&app, &headers, &peer, again, &recipient, target).await? {
+        Some(res) => Ok(res),
+        None => too_many(&app, &headers).await,
+    }
 }
 
 pub async fn code_form(
@@ -421,8 +444,9 @@ pub async fn code_form(
     .await
 }
 
-/// Before trying a code or a link: the CSRF token, then the per-IP attempt limit. Returns the
-/// response to send instead when either fails.
+/// Before trying a code or a link: the CSRF token, then the per-IP limit of failed attempts
+/// (only failures are counted, by [`attempt_failed`], so a good link costs no extra write).
+/// Returns the response to send instead when either fails.
 async fn check_attempt(
     app: &AppState,
     peer: &SocketAddr,
@@ -434,10 +458,18 @@ async fn check_attempt(
     }
     let key = format!("attempt-ip:{}", client_ip(peer));
     let limit = app.config.rate_limits.attempts_per_ip;
-    if !app.store.hit_rate_limit(&key, HOUR_MS, limit).await? {
+    if app.store.rate_limit_reached(&key, HOUR_MS, limit).await? {
         return Ok(Some(too_many(app, headers).await?));
     }
     Ok(None)
+}
+
+/// Counts a wrong code or a dead link against the IP's attempts.
+async fn attempt_failed(app: &AppState, peer: &SocketAddr) -> Result<(), WebError> {
+    let key = format!("attempt-ip:{}", client_ip(peer));
+    let limit = app.config.rate_limits.attempts_per_ip;
+    app.store.hit_rate_limit(&key, HOUR_MS, limit).await?;
+    Ok(())
 }
 
 pub async fn code_submit(
@@ -478,19 +510,21 @@ pub async fn code_submit(
         )
         .await;
     }
-    match app
+    let session = secret::random_token();
+    let outcome = app
         .store
-        .consume_sign_in_code(&email, &secret::hash_secret(&code))
-        .await?
-    {
-        CodeOutcome::Accepted(id) => {
-            let req = app
-                .store
-                .sign_in_request(&id)
-                .await?
-                .ok_or(WebError::NotFound)?;
-            finish_sign_in(&app, &headers, &req).await
-        }
+        .sign_in_with_code(
+            &email,
+            &secret::hash_secret(&code),
+            binding_hash(&headers).as_deref(),
+            &new_session(&session),
+        )
+        .await?;
+    if !matches!(outcome, CodeOutcome::Accepted(_)) {
+        attempt_failed(&app, &peer).await?;
+    }
+    match outcome {
+        CodeOutcome::Accepted(done) => finish_sign_in(&app, &headers, *done, &session).await,
         CodeOutcome::Wrong => {
             let msg = "That code is not right. Check the latest email we sent you and try again.";
             page(
@@ -574,28 +608,59 @@ pub async fn link_submit(
     if let Some(refused) = check_attempt(&app, &peer, &headers, &f).await? {
         return Ok(refused);
     }
-    if !secret::looks_like_token(&f.token) {
-        return link_invalid(&app, &headers).await;
-    }
-    match app
-        .store
-        .consume_sign_in_token(&secret::hash_secret(&f.token))
-        .await?
-    {
-        Some(req) => finish_sign_in(&app, &headers, &req).await,
-        None => link_invalid(&app, &headers).await,
+    let session = secret::random_token();
+    let done = if secret::looks_like_token(&f.token) {
+        app.store
+            .sign_in_with_token(
+                &secret::hash_secret(&f.token),
+                binding_hash(&headers).as_deref(),
+                &new_session(&session),
+            )
+            .await?
+    } else {
+        None
+    };
+    match done {
+        Some(done) => finish_sign_in(&app, &headers, done, &session).await,
+        None => {
+            attempt_failed(&app, &peer).await?;
+            link_invalid(&app, &headers).await
+        }
     }
 }
 
-/// Creates the account or moves the address as the request says, then starts a session.
+/// The hash of this browser's binding cookie (staff links work only where they were asked for).
+fn binding_hash(headers: &HeaderMap) -> Option<String> {
+    cookies::get(headers, cookies::BIND)
+        .filter(|t| secret::looks_like_token(t))
+        .map(secret::hash_secret)
+}
+
+fn new_session(token: &str) -> NewSession {
+    NewSession {
+        id_hash: secret::hash_secret(token),
+        lengths: SessionLengths {
+            reader_ms: super::SESSION_DAYS * 86_400_000,
+            staff_ms: super::STAFF_SESSION_HOURS * 3_600_000,
+        },
+    }
+}
+
+/// After a secret was spent: the session cookie and the way back, or a page saying why not.
 async fn finish_sign_in(
     app: &AppState,
     headers: &HeaderMap,
-    req: &SignInRequest,
+    done: Completion,
+    session_token: &str,
 ) -> Result<Response, WebError> {
-    let reader = match app.store.complete_sign_in(req).await {
-        Ok(Some(r)) => r,
-        Ok(None) => {
+    let (request, created, session_ms) = match done {
+        Completion::SignedIn {
+            request,
+            created,
+            session_ms,
+            ..
+        } => (request, created, session_ms),
+        Completion::NoAccount(_) => {
             return notice(
                 app,
                 headers,
@@ -606,33 +671,38 @@ async fn finish_sign_in(
             )
             .await;
         }
-        Err(masthead_store::StoreError::Conflict(msg)) => {
+        Completion::AddressTaken(_) => {
             return notice(
                 app,
                 headers,
                 StatusCode::CONFLICT,
                 "That address is taken",
-                &format!("We could not change your address: {msg}."),
+                "We could not change your address: another account already uses that address.",
                 ("/account", "Back to your account"),
             )
             .await;
         }
-        Err(e) => return Err(e.into()),
+        Completion::WrongBrowser(_) => {
+            return notice(
+                app,
+                headers,
+                StatusCode::FORBIDDEN,
+                "Open this link where you asked for it",
+                "For the security of newsroom accounts, this link only works in the browser where you asked for it. Open it there, or ask for a new link in this browser. The link has not been used.",
+                ("/sign-in", "Ask for a new link here"),
+            )
+            .await;
+        }
     };
-    if req.purpose == Purpose::Register {
+    if created {
         metrics::counter!("masthead_registrations_total").increment(1);
+        if let Some(article) = &request.wall_article_id {
+            app.wall.signed_up(article);
+        }
     }
-    let token = secret::random_token();
-    app.store
-        .create_session(
-            &secret::hash_secret(&token),
-            &reader.id,
-            super::SESSION_DAYS * 86_400_000,
-        )
-        .await?;
-    let target = match req.purpose {
+    let target = match request.purpose {
         Purpose::ChangeEmail => "/account?notice=email-changed".to_owned(),
-        _ => req.return_to.clone(),
+        _ => request.return_to.clone(),
     };
     let mut res = Redirect::to(&target).into_response();
     let secure = app.secure_cookies();
@@ -641,8 +711,8 @@ async fn finish_sign_in(
         header::SET_COOKIE,
         cookies::set(
             cookies::SESSION,
-            &token,
-            Some(super::SESSION_DAYS * 86_400),
+            session_token,
+            Some(session_ms / 1000),
             secure,
         ),
     );
@@ -738,9 +808,6 @@ pub async fn change_email(
             .await;
         }
     };
-    if !email_allowed(&app, &peer, &new_email).await? {
-        return too_many(&app, &headers).await;
-    }
     let current = EmailAddress::parse(&reader.email)
         .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {e}")))?;
     let mut req = new_request(
@@ -750,9 +817,11 @@ pub async fn change_email(
         reader.daily_edition,
         "/account".into(),
     );
-    req.new_email = Some(new_email);
-    let id = app.store.create_sign_in_request(&req).await?;
-    Ok(to_check_email(&app, &id, CHECK_EMAIL))
+    req.new_email = Some(new_email.clone());
+    match submit_request(&app, &headers, &peer, req, &new_email, CHECK_EMAIL).await? {
+        Some(res) => Ok(res),
+        None => too_many(&app, &headers).await,
+    }
 }
 
 pub async fn sign_out(

@@ -34,6 +34,9 @@ pub const TERMS_VERSION: &str = "2026-11";
 pub const LINK_VALID_MINUTES: i64 = 15;
 /// How long a reader stays signed in.
 pub const SESSION_DAYS: i64 = 30;
+/// How long a staff member stays signed in: a newsroom account can publish and moderate, so
+/// its sessions are short (a working day).
+pub const STAFF_SESSION_HOURS: i64 = 12;
 
 /// Rate limits of the account forms, per hour. The defaults suit a newsroom's readers; a site
 /// whose readers share few IP addresses (a university, a company behind one NAT) may raise the

@@ -1,10 +1,15 @@
 //! Reader pages: front, section, tag, author and article pages. Each is rendered on a cache
 //! miss and then served from the page cache (see `cache.rs`) until the content changes.
 
+mod article;
+mod json_ld;
+
+pub use article::article_page;
+
 use axum::{
-    extract::{OriginalUri, Path, Query, State, rejection::PathRejection},
-    http::{HeaderMap, header},
-    response::{IntoResponse, Redirect, Response},
+    extract::{Path, Query, State, rejection::PathRejection},
+    http::HeaderMap,
+    response::{IntoResponse, Response},
 };
 use masthead_store::content::ListFilter;
 
@@ -66,6 +71,11 @@ impl Variant {
 
     fn page(self, html: String, last_modified: i64, epoch: i64, path: String) -> CachedPage {
         CachedPage::with_privacy(html, last_modified, epoch, path, self.signed_in)
+    }
+
+    /// A page for one reader's meter as well (never kept by shared caches).
+    fn private_page(html: String, last_modified: i64, epoch: i64, path: String) -> CachedPage {
+        CachedPage::with_privacy(html, last_modified, epoch, path, true)
     }
 }
 
@@ -300,60 +310,4 @@ async fn render_list(
         path
     };
     Ok(Some(v.page(html, last_modified, epoch, canonical)))
-}
-
-pub async fn article_page(
-    State(app): State<AppState>,
-    path: Result<Path<(String, String)>, PathRejection>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let Ok(Path((_section, slug))) = path else {
-        return Err(WebError::NotFound);
-    };
-    let v = Variant::of(&headers);
-    let key = v.key(&format!("article:{slug}"));
-    let page = app
-        .cache
-        .get_or_render(&key, render_article(&app, v, &slug))
-        .await?
-        .ok_or(WebError::NotFound)?;
-    // The slug identifies the article; if it moved to another section, its old URL redirects.
-    if uri.path() != page.canonical_path {
-        let mut res = Redirect::permanent(&page.canonical_path).into_response();
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("public, max-age=300"),
-        );
-        return Ok(res);
-    }
-    Ok(page.respond(&headers))
-}
-
-async fn render_article(
-    app: &AppState,
-    v: Variant,
-    slug: &str,
-) -> Result<Option<CachedPage>, WebError> {
-    let epoch = app.cache.epoch();
-    let Some(article) = app.store.published_article(slug).await? else {
-        return Ok(None);
-    };
-    let sections = app.sections().await?;
-    let site = views::site_with(app, &sections);
-    let view = views::article(app, &article);
-    let path = view.card.url.clone();
-    let mut meta = PageMeta::new(
-        &site,
-        &article.card.headline,
-        &article.card.standfirst,
-        &path,
-    );
-    meta.current_section = Some(article.card.section.slug.clone());
-    let html = app.theme.render(
-        "article.html",
-        minijinja::context! { site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in, article => view },
-    )?;
-    let modified = article.updated_at.max(article.card.published_at);
-    Ok(Some(v.page(html, modified, epoch, path)))
 }

@@ -1,0 +1,514 @@
+//! Passwordless sign-in: requests, their secrets, and spending them.
+//!
+//! A request is created in one transaction with its rate-limit counters and the job that emails
+//! it ([`Store::create_sign_in_request`]). The job makes the link token and code and stores only
+//! their hashes ([`Store::issue_sign_in_secrets`]), so no usable secret ever sits in the queue.
+//! Spending a token or code, creating the account (or moving the address) and opening the
+//! session happen in **one** transaction ([`Store::sign_in_with_token`],
+//! [`Store::sign_in_with_code`]): the request's `used_at` is set by a conditional UPDATE, so a
+//! secret works once however many requests race for it, and SQLite's single writer does one
+//! write per sign-in instead of three.
+//!
+//! Staff: a request for an address in the `staff` table only works in the browser that asked
+//! for it (the hash of that browser's binding cookie is stored with the request), and opens a
+//! shorter session. The check happens when the secret is spent, so the form that asks for the
+//! email behaves the same for every address (no enumeration of staff either).
+
+use masthead_core::{EmailAddress, Role, new_id, secret};
+use sqlx::{Row, any::AnyRow};
+
+use crate::{Result, Store, StoreError, Tx, jobs, now_ms, readers::Reader};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A link for an existing reader.
+    SignIn,
+    /// A link that creates the account (consent recorded in the request).
+    Register,
+    /// A link that moves an account to a new address.
+    ChangeEmail,
+    /// Someone asked to sign in with an address that has no account: tell them, no link.
+    NoAccount,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::SignIn => "sign_in",
+            Purpose::Register => "register",
+            Purpose::ChangeEmail => "change_email",
+            Purpose::NoAccount => "no_account",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "sign_in" => Purpose::SignIn,
+            "register" => Purpose::Register,
+            "change_email" => Purpose::ChangeEmail,
+            "no_account" => Purpose::NoAccount,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown sign-in purpose {other}"
+                )));
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SignInRequest {
+    pub id: String,
+    pub purpose: Purpose,
+    pub email: String,
+    pub reader_id: Option<String>,
+    pub new_email: Option<String>,
+    pub terms_version: Option<String>,
+    pub daily_edition: bool,
+    pub return_to: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    /// The article whose registration wall started this request, if any.
+    pub wall_article_id: Option<String>,
+    bind_hash: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSignInRequest {
+    pub purpose: Purpose,
+    pub email: EmailAddress,
+    pub reader_id: Option<String>,
+    pub new_email: Option<EmailAddress>,
+    pub terms_version: Option<String>,
+    pub daily_edition: bool,
+    pub return_to: String,
+    pub valid_for_ms: i64,
+    pub wall_article_id: Option<String>,
+    /// The hash of the requesting browser's binding cookie.
+    pub bind_hash: Option<String>,
+}
+
+/// A fixed-window limit counted in the same transaction as the write it guards.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    pub key: String,
+    pub window_ms: i64,
+    pub limit: i64,
+}
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLengths {
+    pub reader_ms: i64,
+    pub staff_ms: i64,
+}
+
+/// A new session to open if the secret is good: the hash of its cookie's token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id_hash: String,
+    pub lengths: SessionLengths,
+}
+
+/// What spending a live secret led to.
+#[derive(Debug, Clone)]
+pub enum Completion {
+    SignedIn {
+        request: SignInRequest,
+        reader: Reader,
+        /// The account was created by this sign-in.
+        created: bool,
+        staff: Option<Role>,
+        session_ms: i64,
+    },
+    /// The request said there is no account (or the account was deleted meanwhile).
+    NoAccount(SignInRequest),
+    /// A change of address to an address another account took meanwhile.
+    AddressTaken(SignInRequest),
+    /// A staff member's secret used in another browser than the one that asked for it. Nothing
+    /// was spent: the link still works in the right browser.
+    WrongBrowser(SignInRequest),
+}
+
+pub const SEND_SIGN_IN_EMAIL: &str = "send_sign_in_email";
+/// At most this many sign-in requests of one address are live at a time; older ones stop working.
+pub const LIVE_REQUESTS_PER_ADDRESS: i64 = 3;
+/// Wrong codes allowed per request before it stops working.
+pub const CODE_ATTEMPTS: i64 = 5;
+
+#[derive(Debug, Clone)]
+pub enum CodeOutcome {
+    Accepted(Box<Completion>),
+    Wrong,
+    /// No live request for the address, or its attempts are used up.
+    NoneLive,
+}
+
+const REQUEST_COLUMNS: &str = "id, purpose, email, reader_id, new_email, terms_version, daily_edition, return_to, expires_at, used_at, wall_article_id, bind_hash";
+
+fn request_row(r: &AnyRow) -> Result<SignInRequest> {
+    Ok(SignInRequest {
+        id: r.try_get("id")?,
+        purpose: Purpose::parse(&r.try_get::<String, _>("purpose")?)?,
+        email: r.try_get("email")?,
+        reader_id: r.try_get("reader_id")?,
+        new_email: r.try_get("new_email")?,
+        terms_version: r.try_get("terms_version")?,
+        daily_edition: r.try_get::<i64, _>("daily_edition")? != 0,
+        return_to: r.try_get("return_to")?,
+        expires_at: r.try_get("expires_at")?,
+        used_at: r.try_get("used_at")?,
+        wall_article_id: r.try_get("wall_article_id")?,
+        bind_hash: r.try_get("bind_hash")?,
+    })
+}
+
+/// Counts a hit on each limit; true while all are within their limits.
+pub(crate) async fn hit_rate_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<bool> {
+    let now = now_ms();
+    let mut ok = true;
+    for l in limits {
+        let window_start = now - now.rem_euclid(l.window_ms);
+        let count: i64 = sqlx::query_scalar(
+            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
+        )
+        .bind(&l.key)
+        .bind(window_start)
+        .fetch_one(&mut **tx)
+        .await?;
+        // Old windows are of no use; clear them now and then.
+        if count == 1 {
+            sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+                .bind(now - 2 * 86_400_000)
+                .execute(&mut **tx)
+                .await?;
+        }
+        ok &= count <= l.limit;
+    }
+    Ok(ok)
+}
+
+impl Store {
+    /// Counts the request against `limits`, and if all are within bounds records the request
+    /// and enqueues its email; all in one transaction. `None` when a limit is exceeded (the
+    /// counts are kept: a refused attempt is still an attempt). Older live requests of the
+    /// address beyond the last few stop working.
+    pub async fn create_sign_in_request(
+        &self,
+        req: &NewSignInRequest,
+        limits: &[RateLimit],
+    ) -> Result<Option<String>> {
+        let now = now_ms();
+        let id = new_id();
+        let mut tx = self.begin().await?;
+        if !hit_rate_limits(&mut tx, limits).await? {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        sqlx::query(
+            "INSERT INTO sign_in_requests (id, purpose, email, email_key, reader_id, new_email, terms_version, \
+             daily_edition, return_to, expires_at, created_at, wall_article_id, bind_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&id)
+        .bind(req.purpose.as_str())
+        .bind(req.email.as_str())
+        .bind(req.email.canonical())
+        .bind(req.reader_id.as_deref())
+        .bind(req.new_email.as_ref().map(|e| e.as_str().to_owned()))
+        .bind(req.terms_version.as_deref())
+        .bind(i64::from(req.daily_edition))
+        .bind(&req.return_to)
+        .bind(now + req.valid_for_ms)
+        .bind(now)
+        .bind(req.wall_article_id.as_deref())
+        .bind(req.bind_hash.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        // Keep the newest few live: expire the rest.
+        sqlx::query(
+            "UPDATE sign_in_requests SET expires_at = $3 WHERE email_key = $1 AND expires_at > $3 AND used_at IS NULL \
+             AND id NOT IN (SELECT id FROM sign_in_requests WHERE email_key = $1 AND used_at IS NULL \
+             ORDER BY created_at DESC, id DESC LIMIT $2)",
+        )
+        .bind(req.email.canonical())
+        .bind(LIVE_REQUESTS_PER_ADDRESS)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let job = jobs::NewJob::now(SEND_SIGN_IN_EMAIL, serde_json::json!({ "request_id": id }))
+            .key(format!("sign-in-email:{id}"));
+        jobs::enqueue(&mut tx, &job).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    pub async fn sign_in_request(&self, id: &str) -> Result<Option<SignInRequest>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM sign_in_requests WHERE id = $1"
+        ));
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(request_row).transpose()
+    }
+
+    /// Stores the hashes of a freshly made token and code; false if the request is no longer
+    /// live (used or expired), in which case no email should be sent.
+    pub async fn issue_sign_in_secrets(
+        &self,
+        id: &str,
+        token_hash: &str,
+        code_hash: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE sign_in_requests SET token_hash = $2, code_hash = $3 WHERE id = $1 AND used_at IS NULL AND expires_at > $4",
+        )
+        .bind(id)
+        .bind(token_hash)
+        .bind(code_hash)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// The request a link token belongs to, if the token is live (for the confirmation page;
+    /// spends nothing).
+    pub async fn peek_sign_in_token(&self, token_hash: &str) -> Result<Option<SignInRequest>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM sign_in_requests WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
+        ));
+        let row = sqlx::query(sql)
+            .bind(token_hash)
+            .bind(now_ms())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(request_row).transpose()
+    }
+
+    /// Spends a link token and completes the sign-in; `None` if the token is not live.
+    /// `bind_hash` is the hash of the browser's binding cookie, if it sent one.
+    pub async fn sign_in_with_token(
+        &self,
+        token_hash: &str,
+        bind_hash: Option<&str>,
+        session: &NewSession,
+    ) -> Result<Option<Completion>> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM sign_in_requests WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
+        ));
+        let row = sqlx::query(sql)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(req) = row.as_ref().map(request_row).transpose()? else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let done = spend_and_complete(&mut tx, req, bind_hash, session, now).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Spends a code typed for an address and completes the sign-in. A wrong code counts
+    /// against every live request of the address; after [`CODE_ATTEMPTS`] wrong codes a
+    /// request stops accepting codes.
+    pub async fn sign_in_with_code(
+        &self,
+        email: &EmailAddress,
+        code_hash: &str,
+        bind_hash: Option<&str>,
+        session: &NewSession,
+    ) -> Result<CodeOutcome> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS}, code_hash FROM sign_in_requests WHERE email_key = $1 AND used_at IS NULL \
+             AND expires_at > $2 AND code_hash IS NOT NULL AND attempts < $3 ORDER BY created_at DESC"
+        ));
+        let live = sqlx::query(sql)
+            .bind(email.canonical())
+            .bind(now)
+            .bind(CODE_ATTEMPTS)
+            .fetch_all(&mut *tx)
+            .await?;
+        if live.is_empty() {
+            tx.commit().await?;
+            return Ok(CodeOutcome::NoneLive);
+        }
+        let mut matching = None;
+        for row in &live {
+            let stored: String = row.try_get("code_hash")?;
+            if secret::secrets_equal(&stored, code_hash) {
+                matching = Some(request_row(row)?);
+                break;
+            }
+        }
+        let Some(req) = matching else {
+            sqlx::query(
+                "UPDATE sign_in_requests SET attempts = attempts + 1 WHERE email_key = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(email.canonical())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(CodeOutcome::Wrong);
+        };
+        let done = spend_and_complete(&mut tx, req, bind_hash, session, now).await?;
+        tx.commit().await?;
+        Ok(match done {
+            Some(c) => CodeOutcome::Accepted(Box::new(c)),
+            // Spent by a concurrent request a moment ago.
+            None => CodeOutcome::NoneLive,
+        })
+    }
+}
+
+async fn staff_role(tx: &mut Tx, email_key: &str) -> Result<Option<Role>> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
+        .bind(email_key)
+        .fetch_optional(&mut **tx)
+        .await?;
+    role.map(|r| {
+        r.parse()
+            .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))
+    })
+    .transpose()
+}
+
+/// Marks the request used (if nobody did meanwhile), then creates the account, moves the
+/// address or stamps the sign-in, and opens the session. `None` when the request was spent by
+/// a concurrent sign-in.
+async fn spend_and_complete(
+    tx: &mut Tx,
+    req: SignInRequest,
+    bind_hash: Option<&str>,
+    session: &NewSession,
+    now: i64,
+) -> Result<Option<Completion>> {
+    let email = EmailAddress::parse(&req.email).map_err(|e| StoreError::Corrupt(e.0))?;
+    let staff = staff_role(tx, &email.canonical()).await?;
+    if staff.is_some() {
+        let bound = match (req.bind_hash.as_deref(), bind_hash) {
+            (Some(stored), Some(given)) => secret::secrets_equal(stored, given),
+            _ => false,
+        };
+        if !bound {
+            return Ok(Some(Completion::WrongBrowser(req)));
+        }
+    }
+    let spent = sqlx::query(
+        "UPDATE sign_in_requests SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(&req.id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if spent != 1 {
+        return Ok(None);
+    }
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM readers WHERE email_key = $1")
+            .bind(email.canonical())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let mut created = false;
+    let reader_id = match (req.purpose, existing) {
+        (Purpose::NoAccount, _) => None,
+        (Purpose::ChangeEmail, _) => {
+            let (Some(reader_id), Some(new_email)) = (&req.reader_id, &req.new_email) else {
+                return Err(StoreError::Corrupt(
+                    "change of email without reader or address".into(),
+                ));
+            };
+            let new_email = EmailAddress::parse(new_email).map_err(|e| StoreError::Corrupt(e.0))?;
+            let taken: Option<String> =
+                sqlx::query_scalar("SELECT id FROM readers WHERE email_key = $1")
+                    .bind(new_email.canonical())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if taken.as_deref().is_some_and(|t| t != reader_id) {
+                return Ok(Some(Completion::AddressTaken(req)));
+            }
+            let moved = sqlx::query("UPDATE readers SET email = $2, email_key = $3 WHERE id = $1")
+                .bind(reader_id)
+                .bind(new_email.as_str())
+                .bind(new_email.canonical())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            (moved == 1).then(|| reader_id.clone())
+        }
+        (_, Some(id)) => Some(id),
+        (Purpose::Register, None) => {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO readers (id, email, email_key, daily_edition, terms_version, terms_accepted_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(&id)
+            .bind(email.as_str())
+            .bind(email.canonical())
+            .bind(i64::from(req.daily_edition))
+            .bind(req.terms_version.as_deref().unwrap_or("1"))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            created = true;
+            Some(id)
+        }
+        // A sign-in link for an account deleted meanwhile.
+        (_, None) => None,
+    };
+    let Some(reader_id) = reader_id else {
+        return Ok(Some(Completion::NoAccount(req)));
+    };
+    sqlx::query("UPDATE readers SET last_sign_in_at = $2 WHERE id = $1")
+        .bind(&reader_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    // The session's length follows the role of the account's (possibly new) address.
+    let reader = crate::readers::reader_in(tx, &reader_id).await?;
+    let staff = match req.purpose {
+        Purpose::ChangeEmail => {
+            let key = EmailAddress::parse(&reader.email)
+                .map_err(|e| StoreError::Corrupt(e.0))?
+                .canonical();
+            staff_role(tx, &key).await?
+        }
+        _ => staff,
+    };
+    let session_ms = if staff.is_some() {
+        session.lengths.staff_ms
+    } else {
+        session.lengths.reader_ms
+    };
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+    )
+    .bind(&session.id_hash)
+    .bind(&reader_id)
+    .bind(now)
+    .bind(now + session_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(Completion::SignedIn {
+        request: req,
+        reader,
+        created,
+        staff,
+        session_ms,
+    }))
+}
