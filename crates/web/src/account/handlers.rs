@@ -314,8 +314,12 @@ async fn request_email(
     let email = match EmailAddress::parse(&f.email) {
         Ok(e) => e,
         Err(e) => {
-            let ctx =
-                minijinja::context! { email => &f.email, error => e.0, return_to, daily_edition };
+            // A wall's form that comes back with an error keeps its article for attribution.
+            let wall = f
+                .wall
+                .as_deref()
+                .filter(|w| crate::wall::plausible_article_id(w));
+            let ctx = minijinja::context! { email => &f.email, error => e.0, return_to, daily_edition, wall };
             let (template, title) = match which {
                 EmailForm::Register => ("account/register.html", "Register"),
                 EmailForm::SignIn => ("account/sign_in.html", "Sign in"),
