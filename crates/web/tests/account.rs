@@ -5,9 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::browser::{
-    Browser, code_in, csrf_of, email_to, link_in, location, register, spawn_with_smtp,
-};
+use common::browser::{Browser, code_in, email_to, link_in, location, register, spawn_with_smtp};
 use common::spawn_app_with;
 
 #[tokio::test]
