@@ -25,28 +25,28 @@ impl Backend {
         }
     }
 
-    /// Claims the next due job: a queued job whose time has come, or a running one whose lease
+    /// Claims the next due jobs: a queued job whose time has come, or a running one whose lease
     /// expired (its worker died). PostgreSQL skips rows other nodes are claiming; SQLite has a
     /// single writer connection per process and `BEGIN IMMEDIATE` across processes, so the plain
     /// sub-select is already exclusive.
     ///
-    /// Parameters: $1 worker, $2 lease end (ms), $3 now (ms).
+    /// Parameters: $1 worker, $2 lease end (ms), $3 now (ms), $4 how many at most.
     pub fn claim_job_sql(self) -> &'static str {
         match self {
             Self::Sqlite => {
                 "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
                  attempts = attempts + 1, updated_at = $3 \
-                 WHERE id = (SELECT id FROM jobs \
+                 WHERE id IN (SELECT id FROM jobs \
                    WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
-                   ORDER BY run_at, id LIMIT 1) \
+                   ORDER BY run_at, id LIMIT $4) \
                  RETURNING id, kind, payload, attempts, max_attempts"
             }
             Self::Postgres => {
                 "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
                  attempts = attempts + 1, updated_at = $3 \
-                 WHERE id = (SELECT id FROM jobs \
+                 WHERE id IN (SELECT id FROM jobs \
                    WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
-                   ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                   ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, kind, payload, attempts, max_attempts"
             }
         }

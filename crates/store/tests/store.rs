@@ -322,3 +322,52 @@ async fn bad_urls_and_unreachable_servers_are_clear_errors() {
         .to_string();
     assert!(err.contains("/nonexistent-dir/sub/x.db"), "{err}");
 }
+
+#[tokio::test]
+async fn batches_run_each_job_once_and_keep_failures_apart() {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    for n in 0..20 {
+        s.enqueue_job(&NewJob::now("tally", serde_json::json!({ "n": n })))
+            .await
+            .unwrap();
+    }
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let worker = Worker::new(s.clone()).handle("tally", move |job| {
+        let record = record.clone();
+        async move {
+            let n = job.payload["n"].as_i64().unwrap();
+            record.lock().unwrap().push(n);
+            if n == 7 {
+                Err("seven fails".to_owned())
+            } else {
+                Ok(())
+            }
+        }
+    });
+    assert_eq!(worker.run_batch().await.unwrap(), jobs::BATCH as usize);
+    assert_eq!(worker.run_batch().await.unwrap(), 20 - jobs::BATCH as usize);
+    assert_eq!(
+        worker.run_batch().await.unwrap(),
+        0,
+        "the failure waits for its backoff"
+    );
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        (0..20).collect::<Vec<_>>(),
+        "each job ran exactly once"
+    );
+    let counts = s.job_counts().await.unwrap();
+    let count = |status: &str| {
+        counts
+            .iter()
+            .find(|c| c.status == status)
+            .map_or(0, |c| c.count)
+    };
+    assert_eq!(count("done"), 19);
+    assert_eq!(count("queued"), 1, "{counts:?}");
+    assert_eq!(count("running"), 0);
+}
