@@ -3,8 +3,13 @@
 //! The rules are those an SMTP server applies (RFC 5321 lengths, a dot-atom local part), not the
 //! full RFC 5322 grammar: quoted local parts and IP-literal domains are refused because no
 //! reader has one and mail systems handle them badly. The domain is lowercased (it is case
-//! insensitive); the local part keeps its case, since some servers honour it. Internationalized
-//! domains (`müller.example`) are accepted in Unicode form.
+//! insensitive); the local part keeps its case, since some servers honour it.
+//!
+//! Internationalized domains are accepted in either form (`müller.example` or its punycode
+//! `xn--mller-kva.example`), checked with IDNA (UTS #46), and kept in Unicode for the reader to
+//! see. The SMTP envelope and headers get the ASCII form ([`EmailAddress::smtp_form`]), which
+//! every mail server accepts; the account key ([`EmailAddress::canonical`]) uses it too, so both
+//! spellings are one reader.
 
 use std::fmt;
 
@@ -44,6 +49,16 @@ impl EmailAddress {
             return fail("The part before the @ contains a character an email address cannot have");
         }
         let domain = domain.to_lowercase();
+        // IDNA: the ASCII form must exist; the Unicode form is what readers see.
+        let domain = if !domain.is_ascii() || domain.split('.').any(|l| l.starts_with("xn--")) {
+            let (unicode, checked) = idna::domain_to_unicode(&domain);
+            if checked.is_err() || idna::domain_to_ascii(&unicode).is_err() {
+                return fail("The domain after the @ is not valid");
+            }
+            unicode
+        } else {
+            domain
+        };
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 {
             return fail("The domain after the @ needs a dot, as in domain.com");
@@ -69,10 +84,22 @@ impl EmailAddress {
         &self.0
     }
 
-    /// The form used to find an account: the whole address lowercased, so that
-    /// `Ana@Example.com` and `ana@example.com` are one reader.
+    /// The form used to find an account: the whole address lowercased, with the domain in
+    /// ASCII, so that `Ana@Example.com` and `ana@example.com` (or `müller.example` and
+    /// `xn--mller-kva.example`) are one reader.
     pub fn canonical(&self) -> String {
-        self.0.to_lowercase()
+        self.smtp_form().to_lowercase()
+    }
+
+    /// The address as an SMTP server takes it: the domain in ASCII (punycode).
+    pub fn smtp_form(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').expect("parsed addresses have an @");
+        if domain.is_ascii() {
+            return self.0.clone();
+        }
+        // Parsing checked that the ASCII form exists.
+        let ascii = idna::domain_to_ascii(domain).unwrap_or_else(|_| domain.to_owned());
+        format!("{local}@{ascii}")
     }
 }
 
@@ -102,6 +129,34 @@ mod tests {
         );
         assert_eq!(
             EmailAddress::parse("Ana@Example.COM").unwrap().canonical(),
+            "ana@example.com"
+        );
+    }
+
+    #[test]
+    fn internationalized_domains_have_one_identity_and_an_ascii_envelope() {
+        let unicode = EmailAddress::parse("Jürgen@Müller.example").unwrap();
+        assert_eq!(unicode.as_str(), "Jürgen@müller.example");
+        assert_eq!(unicode.smtp_form(), "Jürgen@xn--mller-kva.example");
+        let puny = EmailAddress::parse("jürgen@xn--mller-kva.example").unwrap();
+        assert_eq!(puny.as_str(), "jürgen@müller.example", "shown in Unicode");
+        assert_eq!(puny.canonical(), unicode.canonical());
+        assert_eq!(
+            EmailAddress::parse("ana@example.com").unwrap().smtp_form(),
+            "ana@example.com"
+        );
+        for bad in [
+            "ana@xn--zz.example",
+            "ana@ex_ample.com",
+            "ana@exa\u{0}mple.com",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad}");
+        }
+        // IDNA mapping removes invisible characters rather than keeping a look-alike domain.
+        assert_eq!(
+            EmailAddress::parse("ana@exa\u{200b}mple.com")
+                .unwrap()
+                .as_str(),
             "ana@example.com"
         );
     }

@@ -167,9 +167,10 @@ impl Mailer {
             message_id: email.message_id.clone(),
             problem,
         };
+        // The envelope and header get the ASCII form of an internationalized domain.
         let to: Address = email
             .to
-            .as_str()
+            .smtp_form()
             .parse()
             .map_err(|e| invalid(format!("recipient {}: {e}", email.to)))?;
         let mut builder = Message::builder()

@@ -152,3 +152,18 @@ async fn a_5xx_reply_is_permanent() {
     assert!(err.to_string().contains("552"), "{err}");
     assert!(server.messages().is_empty());
 }
+
+#[tokio::test]
+async fn internationalized_domains_travel_in_ascii() {
+    let server = SmtpServer::start();
+    let mailer = Mailer::new(Some(&server.url), FROM, "/unused".into()).unwrap();
+    let email = render("sign_in", "ana@café.example", "1111 2222", "idn-1");
+    assert_eq!(email.to.as_str(), "ana@café.example");
+    mailer.send(&email).await.unwrap();
+    let messages = server.wait_for_messages(1, Duration::from_secs(10)).await;
+    assert_eq!(
+        messages[0].header("X-RcptTo"),
+        Some("ana@xn--caf-dma.example")
+    );
+    assert_eq!(messages[0].to, "ana@xn--caf-dma.example");
+}
