@@ -18,3 +18,7 @@ CREATE TABLE wall_stats (
 -- Staff sign-in links only work in the browser that asked for them: the hash of that
 -- browser's binding cookie (crates/store/src/sign_in.rs).
 ALTER TABLE sign_in_requests ADD COLUMN bind_hash TEXT;
+
+-- Old rate-limit windows are deleted by range when a new key appears; without this index that
+-- was a scan of the whole table on every first hit.
+CREATE INDEX rate_limits_window ON rate_limits (window_start);
