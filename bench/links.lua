@@ -29,3 +29,13 @@ function request()
     ["Cookie"] = "mh_csrf=" .. csrf,
   }, "csrf=" .. csrf .. "&token=" .. token)
 end
+
+-- Spent tokens answer 303 (signed in); exhausted or replayed ones 410.
+local signed_in = 0
+function response(status)
+  if status == 303 then signed_in = signed_in + 1 end
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("non-2xx/3xx (not signed in): %d\n", summary.errors.status))
+end

@@ -3,7 +3,8 @@
 -- cookie and the field match).
 local csrf = "benchbenchbenchbenchbenchbenchbenchbench123"
 local counter = 0
-local thread_id = 0
+-- `thread_id` is set per thread by setup() (a global: a local here would hide it and every
+-- thread would send the same addresses).
 
 local threads_set_up = 0
 function setup(thread)
@@ -13,7 +14,7 @@ end
 
 function request()
   counter = counter + 1
-  local body = "csrf=" .. csrf .. "&email=reader-" .. thread_id .. "-" .. counter .. "%40bench.example&daily_edition=on"
+  local body = "csrf=" .. csrf .. "&email=reader-" .. (thread_id or "0") .. "-" .. counter .. "%40bench.example&daily_edition=on"
   return wrk.format("POST", "/register", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "mh_csrf=" .. csrf,

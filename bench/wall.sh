@@ -41,10 +41,12 @@ for link in "${LINKS[@]}"; do
 done
 [ -n "$TARGET" ] && [ -n "$FREE" ] && [ "$COUNTED" -ge 5 ] || { echo "could not find metered and free demo articles" >&2; exit 1; }
 SPENT=$(awk '$6 == "mh_meter" {print $7}' "$SPENT_JAR")
-curl -s -H "Cookie: mh_meter=$SPENT" "$BASE$TARGET" | grep -q "Register for free and continue reading" \
-  || { echo "the spent meter did not wall $TARGET" >&2; exit 1; }
-curl -s "$BASE$TARGET" | grep -q 'class="meter-notice"' || { echo "$TARGET is not metered" >&2; exit 1; }
-echo "target $TARGET (walled page $(curl -s -H "Cookie: mh_meter=$SPENT" "$BASE$TARGET" | wc -c) bytes, open $(curl -s "$BASE$TARGET" | wc -c) bytes); free $FREE"
+# (Pages are read into variables first: `curl | grep -q` fails under pipefail when grep exits early.)
+walled_page=$(curl -s -H "Cookie: mh_meter=$SPENT" "$BASE$TARGET")
+grep -q "Register for free and continue reading" <<<"$walled_page" || { echo "the spent meter did not wall $TARGET" >&2; exit 1; }
+open_page=$(curl -s "$BASE$TARGET")
+grep -q 'class="meter-notice"' <<<"$open_page" || { echo "$TARGET is not metered" >&2; exit 1; }
+echo "target $TARGET (walled page ${#walled_page} characters, open ${#open_page}); free $FREE"
 
 run() { # name, extra wrk args...
   local name=$1; shift

@@ -12,6 +12,7 @@
 
 pub mod content;
 pub mod dialect;
+mod group;
 pub mod jobs;
 pub mod readers;
 mod sign_in;
@@ -63,6 +64,8 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// SQLite: the group-commit task for sign-in writes (`group.rs`).
+    group: Option<tokio::sync::mpsc::Sender<group::Op>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -160,11 +163,17 @@ impl Store {
             .map_err(|source| StoreError::Connect { target, source })?;
         probe.execute("SELECT 1").await?;
         drop(probe);
-        Ok(Self {
+        let mut store = Self {
             read,
             write,
             backend,
-        })
+            group: None,
+        };
+        if backend == Backend::Sqlite {
+            // The task's own handle has no sender, so the task ends with the last `Store`.
+            store.group = Some(group::spawn(store.clone()));
+        }
+        Ok(store)
     }
 
     pub async fn migrate(&self) -> Result<()> {

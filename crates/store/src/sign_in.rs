@@ -193,55 +193,30 @@ impl Store {
     /// Counts the request against `limits`, and if all are within bounds records the request
     /// and enqueues its email; all in one transaction. `None` when a limit is exceeded (the
     /// counts are kept: a refused attempt is still an attempt). Older live requests of the
-    /// address beyond the last few stop working.
+    /// address beyond the last few stop working. On SQLite the transaction is shared with other
+    /// sign-in writes waiting at the same moment (`group.rs`).
     pub async fn create_sign_in_request(
         &self,
         req: &NewSignInRequest,
         limits: &[RateLimit],
     ) -> Result<Option<String>> {
-        let now = now_ms();
-        let id = new_id();
-        let mut tx = self.begin().await?;
-        if !hit_rate_limits(&mut tx, limits).await? {
-            tx.commit().await?;
-            return Ok(None);
+        if let Some(group) = &self.group {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let op = crate::group::Op::CreateRequest {
+                req: Box::new(req.clone()),
+                limits: limits.to_vec(),
+                reply,
+            };
+            if group.send(op).await.is_ok()
+                && let Ok(result) = answer.await
+            {
+                return result;
+            }
         }
-        sqlx::query(
-            "INSERT INTO sign_in_requests (id, purpose, email, email_key, reader_id, new_email, terms_version, \
-             daily_edition, return_to, expires_at, created_at, wall_article_id, bind_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&id)
-        .bind(req.purpose.as_str())
-        .bind(req.email.as_str())
-        .bind(req.email.canonical())
-        .bind(req.reader_id.as_deref())
-        .bind(req.new_email.as_ref().map(|e| e.as_str().to_owned()))
-        .bind(req.terms_version.as_deref())
-        .bind(i64::from(req.daily_edition))
-        .bind(&req.return_to)
-        .bind(now + req.valid_for_ms)
-        .bind(now)
-        .bind(req.wall_article_id.as_deref())
-        .bind(req.bind_hash.as_deref())
-        .execute(&mut *tx)
-        .await?;
-        // Keep the newest few live: expire the rest.
-        sqlx::query(
-            "UPDATE sign_in_requests SET expires_at = $3 WHERE email_key = $1 AND expires_at > $3 AND used_at IS NULL \
-             AND id NOT IN (SELECT id FROM sign_in_requests WHERE email_key = $1 AND used_at IS NULL \
-             ORDER BY created_at DESC, id DESC LIMIT $2)",
-        )
-        .bind(req.email.canonical())
-        .bind(LIVE_REQUESTS_PER_ADDRESS)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let job = jobs::NewJob::now(SEND_SIGN_IN_EMAIL, serde_json::json!({ "request_id": id }))
-            .key(format!("sign-in-email:{id}"));
-        jobs::enqueue(&mut tx, &job).await?;
+        let mut tx = self.begin().await?;
+        let id = create_request_in(&mut tx, req, limits).await?;
         tx.commit().await?;
-        Ok(Some(id))
+        Ok(id)
     }
 
     pub async fn sign_in_request(&self, id: &str) -> Result<Option<SignInRequest>> {
@@ -263,19 +238,24 @@ impl Store {
         token_hash: &str,
         code_hash: &str,
     ) -> Result<bool> {
+        if let Some(group) = &self.group {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let op = crate::group::Op::IssueSecrets {
+                id: id.to_owned(),
+                token_hash: token_hash.to_owned(),
+                code_hash: code_hash.to_owned(),
+                reply,
+            };
+            if group.send(op).await.is_ok()
+                && let Ok(result) = answer.await
+            {
+                return result;
+            }
+        }
         let mut tx = self.begin().await?;
-        let n = sqlx::query(
-            "UPDATE sign_in_requests SET token_hash = $2, code_hash = $3 WHERE id = $1 AND used_at IS NULL AND expires_at > $4",
-        )
-        .bind(id)
-        .bind(token_hash)
-        .bind(code_hash)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let issued = issue_secrets_in(&mut tx, id, token_hash, code_hash).await?;
         tx.commit().await?;
-        Ok(n == 1)
+        Ok(issued)
     }
 
     /// The request a link token belongs to, if the token is live (for the confirmation page;
@@ -372,6 +352,75 @@ impl Store {
             None => CodeOutcome::NoneLive,
         })
     }
+}
+
+/// Records a sign-in request and its email job, if `limits` allow (see
+/// [`Store::create_sign_in_request`]).
+pub(crate) async fn create_request_in(
+    tx: &mut Tx,
+    req: &NewSignInRequest,
+    limits: &[RateLimit],
+) -> Result<Option<String>> {
+    let now = now_ms();
+    let id = new_id();
+    if !hit_rate_limits(tx, limits).await? {
+        return Ok(None);
+    }
+    sqlx::query(
+        "INSERT INTO sign_in_requests (id, purpose, email, email_key, reader_id, new_email, terms_version, \
+         daily_edition, return_to, expires_at, created_at, wall_article_id, bind_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&id)
+    .bind(req.purpose.as_str())
+    .bind(req.email.as_str())
+    .bind(req.email.canonical())
+    .bind(req.reader_id.as_deref())
+    .bind(req.new_email.as_ref().map(|e| e.as_str().to_owned()))
+    .bind(req.terms_version.as_deref())
+    .bind(i64::from(req.daily_edition))
+    .bind(&req.return_to)
+    .bind(now + req.valid_for_ms)
+    .bind(now)
+    .bind(req.wall_article_id.as_deref())
+    .bind(req.bind_hash.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    // Keep the newest few live: expire the rest.
+    sqlx::query(
+        "UPDATE sign_in_requests SET expires_at = $3 WHERE email_key = $1 AND expires_at > $3 AND used_at IS NULL \
+         AND id NOT IN (SELECT id FROM sign_in_requests WHERE email_key = $1 AND used_at IS NULL \
+         ORDER BY created_at DESC, id DESC LIMIT $2)",
+    )
+    .bind(req.email.canonical())
+    .bind(LIVE_REQUESTS_PER_ADDRESS)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let job = jobs::NewJob::now(SEND_SIGN_IN_EMAIL, serde_json::json!({ "request_id": id }))
+        .key(format!("sign-in-email:{id}"));
+    jobs::enqueue(tx, &job).await?;
+    Ok(Some(id))
+}
+
+/// Stores the hashes of a request's secrets if it is still live.
+pub(crate) async fn issue_secrets_in(
+    tx: &mut Tx,
+    id: &str,
+    token_hash: &str,
+    code_hash: &str,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE sign_in_requests SET token_hash = $2, code_hash = $3 WHERE id = $1 AND used_at IS NULL AND expires_at > $4",
+    )
+    .bind(id)
+    .bind(token_hash)
+    .bind(code_hash)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 async fn staff_role(tx: &mut Tx, email_key: &str) -> Result<Option<Role>> {

@@ -371,3 +371,60 @@ async fn batches_run_each_job_once_and_keep_failures_apart() {
     assert_eq!(count("queued"), 1, "{counts:?}");
     assert_eq!(count("running"), 0);
 }
+
+#[tokio::test]
+async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
+    use masthead_core::EmailAddress;
+    use masthead_store::readers::{NewSignInRequest, Purpose, RateLimit};
+    let db = TestDb::new().await;
+    let request = |email: &str| NewSignInRequest {
+        purpose: Purpose::Register,
+        email: EmailAddress::parse(email).unwrap(),
+        reader_id: None,
+        new_email: None,
+        terms_version: Some("t".into()),
+        daily_edition: true,
+        return_to: "/".into(),
+        valid_for_ms: 60_000,
+        wall_article_id: None,
+        bind_hash: None,
+    };
+    let limit = |key: &str| RateLimit {
+        key: key.to_owned(),
+        window_ms: 3_600_000,
+        limit: 5,
+    };
+    // 40 readers at once, plus 12 requests for one address limited to 5: on SQLite these share
+    // transactions (group commit); on PostgreSQL they run side by side.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let store = db.store.clone();
+        tasks.spawn(async move {
+            let req = request(&format!("reader{i}@example.com"));
+            store
+                .create_sign_in_request(&req, &[limit(&format!("to:{i}"))])
+                .await
+        });
+    }
+    for _ in 0..12 {
+        let store = db.store.clone();
+        tasks.spawn(async move {
+            let req = request("busy@example.com");
+            store
+                .create_sign_in_request(&req, &[limit("to:busy")])
+                .await
+        });
+    }
+    let mut created = 0;
+    let mut refused = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap().unwrap() {
+            Some(_) => created += 1,
+            None => refused += 1,
+        }
+    }
+    assert_eq!((created, refused), (45, 7));
+    let counts = db.store.job_counts().await.unwrap();
+    let queued = counts.iter().find(|c| c.status == "queued").unwrap().count;
+    assert_eq!(queued, 45, "one email job per recorded request");
+}
