@@ -31,18 +31,20 @@ echo "== POST /register (email queued), $CONNECTIONS connections, ${DURATION}s"
 timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/signin.lua "http://127.0.0.1:$PORT" | tee "$OUT/register.txt"
 
 echo "== waiting for the job worker to write the emails"
-QUEUED=$(ls "$OUT/data/outbox" 2>/dev/null | wc -l)
+EXPECTED=$(awk '/requests in/ {print $1}' "$OUT/register.txt")
 for _ in $(seq 1 600); do
-  N=$(ls "$OUT/data/outbox" 2>/dev/null | wc -l)
-  [ "$N" -ge 1 ] && [ "$N" = "$QUEUED" ] && break
-  QUEUED=$N; sleep 1
+  N=$(find "$OUT/data/outbox" -name '*.eml' 2>/dev/null | wc -l)
+  [ "$N" -ge "$EXPECTED" ] && break
+  sleep 1
 done
-echo "emails in the outbox: $(ls "$OUT/data/outbox" | wc -l)"
+echo "emails in the outbox: $(find "$OUT/data/outbox" -name '*.eml' | wc -l) of $EXPECTED requests"
 python3 - "$OUT/data/outbox" > "$OUT/tokens.txt" <<'PY'
 import email, os, re, sys
 from email import policy
 d = sys.argv[1]
 for name in sorted(os.listdir(d)):
+    if not name.endswith(".eml"):
+        continue
     msg = email.message_from_binary_file(open(os.path.join(d, name), "rb"), policy=policy.default)
     text = msg.get_body(preferencelist=("plain",)).get_content()
     m = re.search(r"/sign-in/link\?token=([A-Za-z0-9_-]{43})", text)
