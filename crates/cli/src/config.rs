@@ -37,6 +37,7 @@ struct FileConfig {
     theme: Option<PathBuf>,
     page_cache_mb: Option<u64>,
     metrics_token: Option<String>,
+    search_language: Option<String>,
 }
 
 /// A value that must never be printed.
@@ -95,6 +96,18 @@ impl Settings {
     /// The database, with any password masked.
     pub fn database_display(&self) -> String {
         masthead_store::mask_url(&self.database_url())
+    }
+
+    /// The search index's options: `MASTHEAD_SEARCH_LANGUAGE` or `search_language` (default
+    /// english).
+    pub fn search_options(&self) -> anyhow::Result<masthead_web::SearchOptions> {
+        let mut options = masthead_web::SearchOptions::default();
+        if let Some(lang) =
+            env("MASTHEAD_SEARCH_LANGUAGE").or_else(|| self.file.search_language.clone())
+        {
+            options.language = lang.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+        }
+        Ok(options)
     }
 
     pub async fn open_store(&self) -> anyhow::Result<Store> {
@@ -168,6 +181,7 @@ impl Settings {
             limit("MASTHEAD_RATE_EMAILS_PER_IP", defaults.emails_per_ip)?;
         web.rate_limits.attempts_per_ip =
             limit("MASTHEAD_RATE_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?;
+        web.search = self.search_options()?;
         web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
@@ -197,6 +211,7 @@ impl Settings {
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,
             rate_limits = ?web.rate_limits,
+            search_language = %web.search.language,
             meter_free = env("MASTHEAD_METER_FREE").and_then(|v| v.parse().ok()).or(self.file.meter_free).unwrap_or(5),
             "effective configuration"
         );

@@ -131,37 +131,76 @@ impl SearchIndex {
     /// Adds or replaces one article and makes the change visible to queries. Blocking (it
     /// writes and syncs files): call it off the async runtime.
     pub fn upsert(&self, doc: &IndexDoc) -> Result<()> {
-        let document = to_document(&self.fields, doc, &self.options);
-        self.change(|w, f| {
-            w.delete_term(Term::from_field_text(f.id, &doc.id));
-            w.add_document(document)?;
-            Ok(())
-        })
+        self.apply(&[Change::Upsert(Box::new(doc.clone()))], None)
     }
 
     /// Removes an article (unpublished or deleted); removing one not in the index is a no-op.
     pub fn remove(&self, id: &str) -> Result<()> {
-        self.change(|w, f| {
-            w.delete_term(Term::from_field_text(f.id, id));
-            Ok(())
-        })
+        self.apply(&[Change::Remove(id.to_owned())], None)
     }
 
-    fn change(&self, f: impl FnOnce(&mut IndexWriter, &Fields) -> Result<()>) -> Result<()> {
+    /// Applies `changes` in one commit, visible to queries when this returns, and records
+    /// `cursor` (the newest `updated_at` applied) with it. Blocking: call it off the async
+    /// runtime.
+    pub fn apply(&self, changes: &[Change], cursor: Option<i64>) -> Result<()> {
         let live = self.current();
         let mut writer = match live.writer.lock() {
             Ok(w) => w,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Err(e) = f(&mut writer, &self.fields) {
+        let f = &self.fields;
+        let mut result = Ok(());
+        for change in changes {
+            match change {
+                Change::Upsert(doc) => {
+                    writer.delete_term(Term::from_field_text(f.id, &doc.id));
+                    if let Err(e) = writer.add_document(to_document(f, doc, &self.options)) {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+                Change::Remove(id) => {
+                    writer.delete_term(Term::from_field_text(f.id, id));
+                }
+            }
+        }
+        if let Err(e) = result {
             let _ = writer.rollback();
             return Err(e);
         }
-        writer.commit()?;
+        let cursor = cursor.unwrap_or_else(|| cursor_of(&live));
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&cursor.to_string());
+        commit.commit()?;
         drop(writer);
         live.reader.reload()?;
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
+    }
+
+    /// The `updated_at` of the version of article `id` the index holds; `None` if it holds none.
+    pub fn indexed_version(&self, id: &str) -> Result<Option<i64>> {
+        use tantivy::schema::Value;
+        let (searcher, _) = self.searcher();
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some((_, addr)) = top.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*addr)?;
+        Ok(doc.get_first(self.fields.updated).and_then(|v| v.as_i64()))
+    }
+
+    /// The newest `updated_at` (ms) whose changes the live index holds: changes at or after it
+    /// may be missing. From the last commit, or the build's start for a fresh rebuild.
+    pub fn cursor(&self) -> i64 {
+        cursor_of(&self.current())
     }
 
     /// Adopts a generation that a rebuild swapped in since this one was opened (by this process
@@ -188,6 +227,22 @@ impl SearchIndex {
         tracing::info!(dir = %new_dir.display(), documents = info.documents, "search index: adopted a rebuilt index");
         Ok(Some(info))
     }
+}
+
+fn cursor_of(live: &Live) -> i64 {
+    live.index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(live.info.started_at_ms)
+}
+
+/// One change to the live index.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Upsert(Box<IndexDoc>),
+    Remove(String),
 }
 
 fn open_live(data_dir: &Path, options: &SearchOptions) -> Result<Live, OpenError> {
@@ -264,6 +319,7 @@ pub(crate) fn to_document(f: &Fields, doc: &IndexDoc, options: &SearchOptions) -
         d.add_text(f.tags, tag);
     }
     d.add_i64(f.published, doc.published_at);
+    d.add_i64(f.updated, doc.updated_at);
     d.add_text(f.words, &doc.headline);
     d.add_text(f.words, &doc.standfirst);
     d.add_text(f.words, &doc.body_text);

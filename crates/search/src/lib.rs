@@ -30,7 +30,7 @@ mod schema;
 mod snippet;
 
 pub use analyzer::SearchLanguage;
-pub use index::{BuildInfo, OpenError, Rebuild, SearchIndex};
+pub use index::{BuildInfo, Change, OpenError, Rebuild, SearchIndex};
 pub use query::{Hit, ParsedQuery, SearchRequest, SearchResults, SortOrder};
 pub use snippet::highlight_html;
 
@@ -70,6 +70,8 @@ pub struct IndexDoc {
     pub tags: Vec<String>,
     /// Publication time, ms since the Unix epoch.
     pub published_at: i64,
+    /// When the article last changed (ms): which version of it the index holds.
+    pub updated_at: i64,
     /// Free articles may be quoted from their whole body; others only from their lead-in.
     pub free: bool,
 }
@@ -142,6 +144,7 @@ mod tests {
             authors: vec![],
             tags: vec![],
             published_at: 0,
+            updated_at: 0,
             free: false,
         };
         assert_eq!(doc.quotable_body(2), "First.\nSecond.");

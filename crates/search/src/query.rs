@@ -148,6 +148,8 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// The query actually run, when words not in the archive were replaced by close ones.
     pub corrected: Option<ParsedQuery>,
+    /// No article has all the words, so these hits have some of them.
+    pub partial: bool,
 }
 
 impl SearchIndex {
@@ -156,11 +158,18 @@ impl SearchIndex {
         let f = self.fields();
         let corrected = correct_spelling(&searcher, &f, &req.query)?;
         let parsed = corrected.as_ref().unwrap_or(&req.query);
-        let text_query = text_query(&index, &f, parsed);
-        let query = filtered(&f, text_query.box_clone(), req);
+        let mut text_query = text_query(&index, &f, parsed, true);
+        let mut query = filtered(&f, text_query.box_clone(), req);
         let per_page = req.per_page.max(1);
         let mut page = req.page.max(1);
         let (mut total, mut docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
+        // Rather than nothing, the articles with some of the words (ranked by how many).
+        let partial = total == 0 && parsed.parts.len() > 1;
+        if partial {
+            text_query = self::text_query(&index, &f, parsed, false);
+            query = filtered(&f, text_query.box_clone(), req);
+            (total, docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
+        }
         let total_pages = total.div_ceil(per_page).max(1);
         if page > total_pages {
             page = total_pages;
@@ -173,6 +182,7 @@ impl SearchIndex {
             total_pages,
             hits,
             corrected,
+            partial: partial && total > 0,
         })
     }
 
@@ -182,12 +192,14 @@ impl SearchIndex {
     }
 }
 
-fn text_query(index: &Index, f: &Fields, q: &ParsedQuery) -> Box<dyn Query> {
+fn text_query(index: &Index, f: &Fields, q: &ParsedQuery, all_words: bool) -> Box<dyn Query> {
     let mut parser = QueryParser::for_index(
         index,
         vec![f.headline, f.standfirst, f.tags, f.author_name, f.body],
     );
-    parser.set_conjunction_by_default();
+    if all_words {
+        parser.set_conjunction_by_default();
+    }
     parser.set_field_boost(f.headline, 3.0);
     parser.set_field_boost(f.standfirst, 1.5);
     parser.set_field_boost(f.tags, 1.5);

@@ -27,6 +27,8 @@ pub struct Fields {
     pub tags: Field,
     /// ms since the Unix epoch: a fast field for sorting and date ranges.
     pub published: Field,
+    /// The article's `updated_at` (ms) when indexed.
+    pub updated: Field,
     /// Unstemmed words of headline, standfirst and body, for spelling suggestions only.
     pub words: Field,
 }
@@ -62,6 +64,7 @@ impl Fields {
             author_name: b.add_text_field("author_name", text_stored.clone()),
             tags: b.add_text_field("tags", text_stored),
             published: b.add_i64_field("published", INDEXED | FAST | STORED),
+            updated: b.add_i64_field("updated", STORED),
             words: b.add_text_field("words", words),
         };
         (b.build(), fields)

@@ -51,7 +51,10 @@ fn escape_into(out: &mut String, text: &str) {
 pub(crate) fn snippet_html(snippet: &Snippet, quotable: &str, max_chars: usize) -> String {
     if !snippet.highlighted().is_empty() {
         let mut html = highlight_html(snippet.fragment(), snippet.highlighted());
-        if snippet.fragment_range().end < quotable.trim_end().len() {
+        let rest = quotable
+            .get(snippet.fragment_range().end..)
+            .unwrap_or_default();
+        if rest.chars().any(char::is_alphanumeric) {
             html.push('…');
         }
         return html;

@@ -172,6 +172,7 @@ fn docs() -> Vec<IndexDoc> {
             authors: vec![(a.author.into(), format!("Author {}", a.author))],
             tags: a.tags.iter().map(|t| t.to_string()).collect(),
             published_at: T0 + a.day * DAY,
+            updated_at: T0 + a.day * DAY,
             free: a.free,
         })
         .collect()
@@ -448,12 +449,16 @@ fn updates_and_removals_show_at_once() {
         .find(|d| d.id == "id-library-reopens")
         .unwrap();
     d.headline = "Central library adds a rooftop observatory".into();
+    assert_eq!(index.indexed_version(&d.id).unwrap(), Some(d.updated_at));
+    d.updated_at += 1;
     index.upsert(&d).unwrap();
     assert!(index.generation() > generation);
+    assert_eq!(index.indexed_version(&d.id).unwrap(), Some(d.updated_at));
     assert_eq!(slugs(&index, &req("observatory")), vec!["library-reopens"]);
     assert_eq!(index.num_docs(), CORPUS.len() as u64, "replaced, not added");
     index.remove(&d.id).unwrap();
     assert!(slugs(&index, &req("observatory")).is_empty());
+    assert_eq!(index.indexed_version(&d.id).unwrap(), None);
     index.remove("no-such-id").unwrap();
 }
 
@@ -515,4 +520,32 @@ fn a_rebuild_swaps_in_while_the_old_index_answers() {
     assert!(!dir.path().join(old_target).exists());
     index.remove("id-ferry").unwrap();
     assert!(slugs(&index, &req("ferry")).is_empty());
+}
+
+#[test]
+fn the_cursor_starts_at_the_build_and_follows_commits() {
+    let (_dir, index) = index();
+    assert_eq!(index.cursor(), 1, "the build's start");
+    let d = docs().remove(0);
+    index
+        .apply(
+            &[masthead_search::Change::Upsert(Box::new(d.clone()))],
+            Some(500),
+        )
+        .unwrap();
+    assert_eq!(index.cursor(), 500);
+    // A change without a cursor keeps the last one.
+    index.remove(&d.id).unwrap();
+    assert_eq!(index.cursor(), 500);
+}
+
+#[test]
+fn with_no_article_holding_every_word_those_with_some_are_flagged_partial() {
+    let (_dir, index) = index();
+    assert!(!index.search(&req("tram shopkeepers")).unwrap().partial);
+    let res = index.search(&req("zeppelin library")).unwrap();
+    assert!(res.partial);
+    assert_eq!(res.hits[0].url, "/culture/library-reopens");
+    let res = index.search(&req("zeppelin airship")).unwrap();
+    assert!(!res.partial && res.total == 0);
 }

@@ -14,6 +14,7 @@ pub mod content;
 pub mod dialect;
 pub mod jobs;
 pub mod readers;
+pub mod search_feed;
 pub mod staff;
 pub mod state;
 pub mod testing;

@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub mail_from: String,
     /// Limits on the account forms (emails sent, codes and links tried).
     pub rate_limits: crate::RateLimits,
+    /// The search index's language and how much of a gated article results may quote.
+    pub search: masthead_search::SearchOptions,
 }
 
 impl WebConfig {
@@ -46,6 +48,7 @@ impl WebConfig {
             smtp_url: None,
             mail_from: "Masthead <no-reply@localhost>".into(),
             rate_limits: crate::RateLimits::default(),
+            search: masthead_search::SearchOptions::default(),
         }
     }
 

@@ -12,6 +12,7 @@ mod error;
 mod middleware;
 mod ops;
 mod pages;
+pub mod search;
 mod theme;
 mod views;
 
@@ -24,6 +25,7 @@ use tokio::net::TcpListener;
 pub use account::RateLimits;
 pub use cache::PageCache;
 pub use config::WebConfig;
+pub use masthead_search::{SearchLanguage, SearchOptions};
 pub use theme::Theme;
 
 /// Everything a request handler may need; cloned per request (an `Arc`).
@@ -39,6 +41,8 @@ pub struct App {
     pub emails: masthead_mail::EmailTemplates,
     /// Wakes this node's job worker after enqueueing work.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// This node's search index (see `search::sync` for how it stays current).
+    pub search: Arc<masthead_search::SearchIndex>,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,6 +74,7 @@ impl Application {
         )?;
         let emails = masthead_mail::EmailTemplates::load(config.theme_dir.as_deref())?;
         tracing::info!(mail = %mailer.describe(), "email delivery");
+        let search = search::open_or_rebuild(&store, &config.data_dir, &config.search).await?;
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -78,6 +83,7 @@ impl Application {
             mailer,
             emails,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
+            search,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -110,6 +116,10 @@ impl Application {
             stop_rx.clone(),
         );
         let worker = tokio::spawn(worker);
+        let index_watcher = tokio::spawn(search::sync::watch_index(
+            self.state.clone(),
+            stop_rx.clone(),
+        ));
         let watcher = tokio::spawn(cache::watch_content_epoch(self.state.clone(), stop_rx));
         let service = self
             .router
@@ -121,7 +131,7 @@ impl Application {
             })
             .await?;
         let _ = stop_tx.send(true);
-        let _ = tokio::join!(worker, watcher);
+        let _ = tokio::join!(worker, watcher, index_watcher);
         Ok(())
     }
 }
@@ -130,7 +140,11 @@ impl Application {
 pub fn job_worker(state: &AppState) -> jobs::Worker {
     let store = state.store.clone();
     let app = state.clone();
+    let indexer = state.clone();
     jobs::Worker::new(state.store.clone())
+        .handle(masthead_store::search_feed::INDEX_ARTICLE, move |job| {
+            search::sync::index_article(indexer.clone(), job)
+        })
         .handle(masthead_store::readers::SEND_SIGN_IN_EMAIL, move |job| {
             account::send_sign_in_email(app.clone(), job)
         })
@@ -165,6 +179,7 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(account::routes())
+        .merge(search::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

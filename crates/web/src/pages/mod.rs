@@ -350,9 +350,10 @@ async fn render_article(
         &path,
     );
     meta.current_section = Some(article.card.section.slug.clone());
+    let read_more = crate::search::read_more(app, &article).await;
     let html = app.theme.render(
         "article.html",
-        minijinja::context! { site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in, article => view },
+        minijinja::context! { site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in, article => view, read_more },
     )?;
     let modified = article.updated_at.max(article.card.published_at);
     Ok(Some(v.page(html, modified, epoch, path)))
