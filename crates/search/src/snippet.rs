@@ -50,12 +50,19 @@ fn escape_into(out: &mut String, text: &str) {
 /// of the quotable text.
 pub(crate) fn snippet_html(snippet: &Snippet, quotable: &str, max_chars: usize) -> String {
     if !snippet.highlighted().is_empty() {
-        let mut html = highlight_html(snippet.fragment(), snippet.highlighted());
-        let rest = quotable
-            .get(snippet.fragment_range().end..)
-            .unwrap_or_default();
-        if rest.chars().any(char::is_alphanumeric) {
+        let range = snippet.fragment_range();
+        let before = quotable.get(..range.start).unwrap_or_default();
+        let after = quotable.get(range.end..).unwrap_or_default();
+        let mut html = String::new();
+        if before.chars().any(char::is_alphanumeric) {
             html.push('…');
+        }
+        html.push_str(&highlight_html(snippet.fragment(), snippet.highlighted()));
+        // Fragments end at a word: keep the sentence's last full stop, or say there is more.
+        if after.chars().any(char::is_alphanumeric) {
+            html.push('…');
+        } else {
+            escape_into(&mut html, after.trim_end());
         }
         return html;
     }
@@ -104,5 +111,41 @@ mod tests {
             highlight_html(text, &[0..2, 1..3, 6..10]),
             "<mark>ca</mark>fé <mark>tram</mark>"
         );
+    }
+
+    #[test]
+    fn snippets_keep_the_last_full_stop_and_mark_cuts() {
+        use tantivy::{
+            Index,
+            query::TermQuery,
+            schema::{IndexRecordOption, STORED, Schema, TEXT},
+            snippet::SnippetGenerator,
+        };
+        let mut b = Schema::builder();
+        let body = b.add_text_field("body", TEXT | STORED);
+        let index = Index::create_in_ram(b.build());
+        let mut w: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        w.add_document(tantivy::doc!(body => "tram")).unwrap();
+        w.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let q = TermQuery::new(
+            tantivy::Term::from_field_text(body, "tram"),
+            IndexRecordOption::Basic,
+        );
+        let mut g = SnippetGenerator::create(&searcher, &q, body).unwrap();
+        let short = "The night tram runs late.";
+        assert_eq!(
+            snippet_html(&g.snippet(short), short, 200),
+            "The night <mark>tram</mark> runs late."
+        );
+        g.set_max_num_chars(20);
+        let long = "Long ago and far away, in a city by the sea, the night tram ran late every single evening.";
+        let html = snippet_html(&g.snippet(long), long, 20);
+        assert!(html.starts_with('…') && html.ends_with('…'), "{html}");
+        assert!(html.contains("<mark>tram</mark>"), "{html}");
+        // No highlight in the quotable text: its start, cut at a word.
+        let none = "Nothing to see in this lead-in, which goes on for a while.";
+        let html = snippet_html(&g.snippet(none), none, 20);
+        assert_eq!(html, "Nothing to see in…");
     }
 }

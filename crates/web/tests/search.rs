@@ -705,3 +705,15 @@ async fn article_pages_end_with_related_articles() {
     assert!((1..=4).contains(&items), "{aside}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_results_page_and_api_answer_read_as_expected() {
+    let app = spawn_app().await;
+    import_corpus(&app).await;
+    let (_, html) = app.text("/search?q=harbour&section=culture").await;
+    let main = &html[html.find("<main").unwrap()..html.find("</main>").unwrap() + 7];
+    insta::assert_snapshot!("search_results_main", main);
+    let (_, v) = json(&app, "/api/v1/search?q=night%20trams").await;
+    insta::assert_snapshot!("search_api", serde_json::to_string_pretty(&v).unwrap());
+    app.stop().await;
+}
