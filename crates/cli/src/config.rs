@@ -39,6 +39,7 @@ struct FileConfig {
     theme: Option<PathBuf>,
     page_cache_mb: Option<u64>,
     metrics_token: Option<String>,
+    search_language: Option<String>,
 }
 
 /// A value that must never be printed.
@@ -97,6 +98,32 @@ impl Settings {
     /// The database, with any password masked.
     pub fn database_display(&self) -> String {
         masthead_store::mask_url(&self.database_url())
+    }
+
+    /// The search index's options: `MASTHEAD_SEARCH_LANGUAGE` or `search_language` (default
+    /// english).
+    /// Paragraphs of a gated article shown above the wall (and quoted by search results).
+    pub fn wall_lead_paragraphs(&self) -> anyhow::Result<usize> {
+        match env("MASTHEAD_WALL_LEAD_PARAGRAPHS") {
+            Some(v) => v.trim().parse().with_context(|| {
+                format!("MASTHEAD_WALL_LEAD_PARAGRAPHS={v} is not a whole number of at least 0")
+            }),
+            None => Ok(self.file.wall_lead_paragraphs.unwrap_or(2) as usize),
+        }
+    }
+
+    pub fn search_options(&self) -> anyhow::Result<masthead_web::SearchOptions> {
+        // Search results quote no more of a gated article than the wall shows.
+        let mut options = masthead_web::SearchOptions {
+            lead_in_paragraphs: self.wall_lead_paragraphs()?,
+            ..Default::default()
+        };
+        if let Some(lang) =
+            env("MASTHEAD_SEARCH_LANGUAGE").or_else(|| self.file.search_language.clone())
+        {
+            options.language = lang.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+        }
+        Ok(options)
     }
 
     pub async fn open_store(&self) -> anyhow::Result<Store> {
@@ -194,12 +221,8 @@ impl Settings {
             1,
         )?;
         web.meter.window_ms = i64::from(days) * 86_400_000;
-        web.wall_lead_paragraphs = whole(
-            "MASTHEAD_WALL_LEAD_PARAGRAPHS",
-            self.file.wall_lead_paragraphs,
-            2,
-            0,
-        )? as usize;
+        web.wall_lead_paragraphs = self.wall_lead_paragraphs()?;
+        web.search = self.search_options()?;
         web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
@@ -229,6 +252,7 @@ impl Settings {
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,
             rate_limits = ?web.rate_limits,
+            search_language = %web.search.language,
             meter_free = web.meter.free,
             meter_window_days = web.meter.window_ms / 86_400_000,
             wall_lead_paragraphs = web.wall_lead_paragraphs,

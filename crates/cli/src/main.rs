@@ -51,6 +51,10 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Rebuild the search index from the database into a new directory and swap it in
+    /// atomically. A running `masthead serve` keeps answering searches meanwhile and adopts the
+    /// new index within a second.
+    Reindex,
     /// Manage newsroom staff.
     Staff {
         #[command(subcommand)]
@@ -107,6 +111,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { paths } => import(settings, paths).await,
+        Command::Reindex => reindex(settings).await,
         Command::Staff {
             command: StaffCommand::Add { email, role },
         } => {
@@ -211,6 +216,37 @@ async fn import(settings: Settings, paths: Vec<PathBuf>) -> anyhow::Result<ExitC
     } else {
         ExitCode::from(2)
     })
+}
+
+async fn reindex(settings: Settings) -> anyhow::Result<ExitCode> {
+    let store = settings.open_store().await?;
+    let options = settings.search_options()?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} indexing [{bar:40}] {pos}/{len} articles {per_sec} eta {eta}",
+        )
+        .context("progress template")?
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let (info, bytes) =
+        masthead_web::search::rebuild(&store, &settings.data_dir, &options, |done, total| {
+            bar.set_length(total.max(done));
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    store.close().await;
+    println!(
+        "Indexed {} articles in {:.1}s ({}, {:.1} MB on disk) into {}.",
+        info.documents,
+        started.elapsed().as_secs_f64(),
+        options.language,
+        bytes as f64 / 1_048_576.0,
+        settings.data_dir.join("search-index").display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn progress_spinner(message: &'static str) -> ProgressBar {

@@ -33,7 +33,7 @@ fn help_explains_every_command() {
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    for cmd in ["serve", "migrate", "import", "staff"] {
+    for cmd in ["serve", "migrate", "import", "reindex", "staff"] {
         assert!(help.contains(cmd), "{cmd} missing from\n{help}");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
@@ -101,6 +101,49 @@ async fn import_reports_bad_files_and_imports_the_rest() {
         "{stdout}"
     );
     assert!(db.store.published_article("fine").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn reindex_rebuilds_and_swaps_the_search_index() {
+    let db = TestDb::new().await;
+    let src = db.data_dir().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for (slug, headline) in [
+        ("kiln", "Pottery kiln fired"),
+        ("loom", "Weaving loom restored"),
+    ] {
+        std::fs::write(
+            src.join(format!("{slug}.md")),
+            format!("---\nheadline: \"{headline}\"\nsection: crafts\nauthors: [a]\n---\nBody\n"),
+        )
+        .unwrap();
+    }
+    assert!(
+        masthead(&db, &["import", src.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = masthead(&db, &["reindex"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("Indexed 2 articles"), "{stdout}");
+    let link = db.data_dir().join("search-index");
+    let first = std::fs::read_link(&link).unwrap();
+    let out = masthead(&db, &["reindex"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let second = std::fs::read_link(&link).unwrap();
+    assert_ne!(first, second, "a new generation was swapped in");
+    let index = masthead_search::SearchIndex::open(&db.data_dir(), &Default::default()).unwrap();
+    assert_eq!(index.num_docs(), 2);
+    // A language the analyzers do not know is refused, naming the ones they do.
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .args(["--data", db.data_dir().to_str().unwrap(), "reindex"])
+        .env("MASTHEAD_DATABASE_URL", &db.url)
+        .env("MASTHEAD_SEARCH_LANGUAGE", "klingon")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("english"), "{:?}", text(&out));
 }
 
 #[tokio::test]

@@ -174,6 +174,53 @@ pub fn split_lead_in(html: &str, paragraphs: usize) -> (&str, &str) {
     html.split_at(cut)
 }
 
+/// The plain text of the lead-in [`split_lead_in`] shows (one block per line): what search
+/// results may quote from a gated article, so that they never quote more than the wall shows.
+pub fn lead_in_text(html: &str, paragraphs: usize) -> String {
+    const BLOCKS: [&str; 11] = [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "figcaption",
+        "blockquote",
+        "pre",
+    ];
+    let (lead, _) = split_lead_in(html, paragraphs);
+    let mut text = String::with_capacity(lead.len());
+    let mut rest = lead;
+    while let Some(lt) = rest.find('<') {
+        text.push_str(&rest[..lt]);
+        let Some(gt) = rest[lt..].find('>') else {
+            break;
+        };
+        let tag = &rest[lt + 1..lt + gt];
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim().to_ascii_lowercase();
+            if BLOCKS.contains(&name.as_str()) && !text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        rest = &rest[lt + gt + 1..];
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
     BUILDER.get_or_init(|| {
@@ -269,6 +316,21 @@ mod tests {
         assert!(lead.contains("Two") && lead.ends_with("</p>\n"), "{lead}");
         assert!(rest.starts_with("<p>Three.</p>"), "{rest}");
         assert!(!lead.contains("Three") && rest.contains("Four"));
+    }
+
+    #[test]
+    fn lead_in_text_is_exactly_what_the_wall_shows() {
+        let body = render_body(
+            "One & *two* <three>.\n\nSecond.\n\n- an item\n\nGated secret.",
+            |_| None,
+        );
+        assert_eq!(
+            lead_in_text(&body.html, 2),
+            "One & two <three>.\nSecond.\nan item"
+        );
+        // Two paragraphs: one stays behind the wall, and out of the text.
+        let two = render_body("Shown.\n\nGated.\n\n- list", |_| None).html;
+        assert_eq!(lead_in_text(&two, 2), "Shown.");
     }
 
     #[test]

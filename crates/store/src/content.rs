@@ -377,6 +377,7 @@ impl Store {
         if let (ArticleStatus::Scheduled, Some(at)) = (input.status, input.published_at) {
             jobs::enqueue(&mut tx, &jobs::publish_article_job(&id, at)).await?;
         }
+        crate::search_feed::enqueue_index(&mut tx, &id, now).await?;
         state::bump_content_epoch(&mut tx).await?;
         tx.commit().await?;
         Ok((id, saved))
@@ -398,6 +399,7 @@ impl Store {
         .rows_affected()
             == 1;
         if done {
+            crate::search_feed::enqueue_index(&mut tx, article_id, now).await?;
             state::bump_content_epoch(&mut tx).await?;
         }
         tx.commit().await?;

@@ -15,6 +15,7 @@ pub mod dialect;
 mod group;
 pub mod jobs;
 pub mod readers;
+pub mod search_feed;
 mod sign_in;
 pub mod staff;
 pub mod state;

@@ -159,28 +159,43 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
     s.save_article(&scheduled).await.unwrap();
 
     let store = s.clone();
-    let worker = Worker::new(s.clone()).handle(jobs::PUBLISH_ARTICLE, move |job| {
-        let store = store.clone();
-        async move {
-            let id = job.payload["article_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            store
-                .publish_scheduled(&id, now_ms())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }
-    });
-    assert_eq!(
-        worker.run_once().await.unwrap(),
-        Ran::Nothing,
-        "not due yet"
-    );
+    let indexed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = indexed.clone();
+    let worker = Worker::new(s.clone())
+        .handle(masthead_store::search_feed::INDEX_ARTICLE, move |job| {
+            seen.lock().unwrap().push(
+                job.payload["article_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+            async { Ok(()) }
+        })
+        .handle(jobs::PUBLISH_ARTICLE, move |job| {
+            let store = store.clone();
+            async move {
+                let id = job.payload["article_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                store
+                    .publish_scheduled(&id, now_ms())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        });
+    // Each save queued a search-index job, due now; the publication is not due yet.
+    while matches!(worker.run_once().await.unwrap(), Ran::Done(_)) {}
+    assert!(!indexed.lock().unwrap().is_empty());
+    assert!(indexed.lock().unwrap().iter().all(|a| *a == id));
+    indexed.lock().unwrap().clear();
     assert!(s.published_article("later").await.unwrap().is_none());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(matches!(worker.run_once().await.unwrap(), Ran::Done(_)));
+    // Publishing queued the index job that puts the article into search.
+    assert!(matches!(worker.run_once().await.unwrap(), Ran::Done(_)));
+    assert_eq!(*indexed.lock().unwrap(), vec![id.clone()]);
     assert_eq!(
         worker.run_once().await.unwrap(),
         Ran::Nothing,

@@ -31,6 +31,8 @@ pub struct WebConfig {
     pub meter: masthead_core::meter::MeterPolicy,
     /// Paragraphs of a gated article shown above the wall (and in search snippets).
     pub wall_lead_paragraphs: usize,
+    /// The search index's language and how much of a gated article results may quote.
+    pub search: masthead_search::SearchOptions,
 }
 
 impl WebConfig {
@@ -52,6 +54,7 @@ impl WebConfig {
             rate_limits: crate::RateLimits::default(),
             meter: masthead_core::meter::MeterPolicy::default(),
             wall_lead_paragraphs: 2,
+            search: masthead_search::SearchOptions::default(),
         }
     }
 

@@ -12,6 +12,7 @@ mod error;
 mod middleware;
 mod ops;
 mod pages;
+pub mod search;
 mod theme;
 mod views;
 mod wall;
@@ -25,6 +26,7 @@ use tokio::net::TcpListener;
 pub use account::RateLimits;
 pub use cache::PageCache;
 pub use config::WebConfig;
+pub use masthead_search::{SearchLanguage, SearchOptions};
 pub use theme::Theme;
 
 /// Everything a request handler may need; cloned per request (an `Arc`).
@@ -41,6 +43,8 @@ pub struct App {
     /// Wakes this node's job worker after enqueueing work.
     pub jobs_wake: Arc<tokio::sync::Notify>,
     pub wall: wall::Wall,
+    /// This node's search index (see `search::sync` for how it stays current).
+    pub search: Arc<masthead_search::SearchIndex>,
 }
 
 impl std::ops::Deref for AppState {
@@ -83,6 +87,10 @@ impl Application {
             config.wall_lead_paragraphs,
             meter_secret.as_bytes(),
         );
+        // Search results quote no more of a gated article than the wall shows.
+        let mut search_options = config.search.clone();
+        search_options.lead_in_paragraphs = config.wall_lead_paragraphs;
+        let search = search::open_or_rebuild(&store, &config.data_dir, &search_options).await?;
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -92,6 +100,7 @@ impl Application {
             emails,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             wall,
+            search,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -124,6 +133,10 @@ impl Application {
             stop_rx.clone(),
         );
         let worker = tokio::spawn(worker);
+        let index_watcher = tokio::spawn(search::sync::watch_index(
+            self.state.clone(),
+            stop_rx.clone(),
+        ));
         let watcher = tokio::spawn(cache::watch_content_epoch(
             self.state.clone(),
             stop_rx.clone(),
@@ -139,7 +152,7 @@ impl Application {
             })
             .await?;
         let _ = stop_tx.send(true);
-        let _ = tokio::join!(worker, watcher, stats);
+        let _ = tokio::join!(worker, watcher, index_watcher, stats);
         Ok(())
     }
 }
@@ -148,7 +161,11 @@ impl Application {
 pub fn job_worker(state: &AppState) -> jobs::Worker {
     let store = state.store.clone();
     let app = state.clone();
+    let indexer = state.clone();
     jobs::Worker::new(state.store.clone())
+        .handle(masthead_store::search_feed::INDEX_ARTICLE, move |job| {
+            search::sync::index_article(indexer.clone(), job)
+        })
         .handle(masthead_store::readers::SEND_SIGN_IN_EMAIL, move |job| {
             account::send_sign_in_email(app.clone(), job)
         })
@@ -183,6 +200,7 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(account::routes())
+        .merge(search::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -120,11 +120,12 @@ async fn render_article(
     );
     meta.current_section = Some(article.card.section.slug.clone());
     let structured = json_ld::news_article(&site, &meta, &article_view, gated);
+    let read_more = crate::search::read_more(app, &article).await;
     let html = app.theme.render(
         "article.html",
         minijinja::context! {
             site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in,
-            article => article_view, access, json_ld => structured,
+            article => article_view, access, json_ld => structured, read_more,
             wall => minijinja::context! { article_id => &article.card.id, return_to => &path },
         },
     )?;

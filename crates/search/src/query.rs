@@ -1,0 +1,441 @@
+//! Queries: what a reader types, parsed into words and quoted phrases; spelling suggestions;
+//! filters; ranking; the page of hits with their snippets.
+
+use std::ops::Bound;
+
+use tantivy::{
+    DocAddress, Index, Order, Score, Searcher, SegmentReader, TantivyDocument, Term,
+    collector::{Count, TopDocs},
+    query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery, TermQuery},
+    schema::{IndexRecordOption, Value},
+    snippet::SnippetGenerator,
+};
+
+use crate::{
+    Result, SearchError, SearchIndex,
+    analyzer::{self, words_analyzer},
+    schema::Fields,
+    snippet,
+};
+
+/// Longest query accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 1024;
+/// More words than this add nothing to a news search and cost time.
+pub const MAX_PARTS: usize = 24;
+/// Characters of body text a snippet shows.
+const SNIPPET_CHARS: usize = 220;
+
+/// A query as the reader typed it, reduced to words and quoted phrases. Everything else
+/// (operators, punctuation, field syntax) is dropped, so a query can never be "broken".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedQuery {
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Word(String),
+    Phrase(Vec<String>),
+}
+
+impl ParsedQuery {
+    /// Parses a query, or says what is wrong with it in a sentence for the reader.
+    pub fn parse(text: &str) -> Result<Self> {
+        if text.len() > MAX_QUERY_BYTES {
+            return Err(SearchError::BadQuery(format!(
+                "That search is too long ({} characters). Searches can have at most about 1,000 characters: try a few distinctive words.",
+                text.chars().count()
+            )));
+        }
+        if text
+            .chars()
+            .any(|c| (c.is_control() && !c.is_whitespace()) || c == '\u{FFFD}')
+        {
+            return Err(SearchError::BadQuery(
+                "That search contains characters that are not text. Type the words you are looking for.".into(),
+            ));
+        }
+        if text.trim().is_empty() {
+            return Err(SearchError::BadQuery(
+                "Type a word or two to search for: a name, a place, a topic.".into(),
+            ));
+        }
+        let mut parts = Vec::new();
+        // Quotes alternate between outside and inside a phrase; an unclosed quote runs to the end.
+        for (i, chunk) in text.split('"').enumerate() {
+            let words: Vec<String> = words_of(chunk);
+            if i % 2 == 1 && words.len() > 1 {
+                parts.push(Part::Phrase(words));
+            } else {
+                parts.extend(words.into_iter().map(Part::Word));
+            }
+        }
+        parts.truncate(MAX_PARTS);
+        if parts.is_empty() {
+            return Err(SearchError::BadQuery(
+                "That search has no words in it. Type the words you are looking for; punctuation and symbols are ignored.".into(),
+            ));
+        }
+        Ok(Self { parts })
+    }
+
+    /// The query in a canonical form: words, and phrases in quotes.
+    pub fn display(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Word(w) => w.clone(),
+                Part::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Runs of letters and digits, lower-cased (so that "AND" or "OR" are words, not operators).
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: ParsedQuery,
+    pub section: Option<String>,
+    pub author: Option<String>,
+    /// Published at or after (ms).
+    pub from_ms: Option<i64>,
+    /// Published before (ms).
+    pub until_ms: Option<i64>,
+    pub sort: SortOrder,
+    /// From 1; past the last page gives the last page.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub url: String,
+    pub headline: String,
+    /// The headline with the query's words marked (escaped HTML).
+    pub headline_html: String,
+    pub standfirst: String,
+    pub section_slug: String,
+    pub section_name: String,
+    /// (slug, name)
+    pub authors: Vec<(String, String)>,
+    pub published_at: i64,
+    /// Quotable text around the query's words, escaped, with `<mark>` around them.
+    pub snippet_html: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub total: usize,
+    /// The page shown (the last one when a later one was asked for).
+    pub page: usize,
+    pub total_pages: usize,
+    pub hits: Vec<Hit>,
+    /// The query actually run, when words not in the archive were replaced by close ones.
+    pub corrected: Option<ParsedQuery>,
+    /// No article has all the words, so these hits have some of them.
+    pub partial: bool,
+}
+
+impl SearchIndex {
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let (searcher, index) = self.searcher();
+        let f = self.fields();
+        let corrected = correct_spelling(&searcher, &f, &req.query)?;
+        let parsed = corrected.as_ref().unwrap_or(&req.query);
+        let mut text_query = text_query(&index, &f, parsed, true);
+        let mut query = filtered(&f, text_query.box_clone(), req);
+        let per_page = req.per_page.max(1);
+        let mut page = req.page.max(1);
+        let (mut total, mut docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
+        // Rather than nothing, the articles with some of the words (ranked by how many).
+        let partial = total == 0 && parsed.parts.len() > 1;
+        if partial {
+            text_query = self::text_query(&index, &f, parsed, false);
+            query = filtered(&f, text_query.box_clone(), req);
+            (total, docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
+        }
+        let total_pages = total.div_ceil(per_page).max(1);
+        if page > total_pages {
+            page = total_pages;
+            (total, docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
+        }
+        let hits = hits(&searcher, &f, &*text_query, &docs)?;
+        Ok(SearchResults {
+            total,
+            page,
+            total_pages,
+            hits,
+            corrected,
+            partial: partial && total > 0,
+        })
+    }
+
+    /// How many articles the index holds (for /readyz-style checks and tests).
+    pub fn num_docs(&self) -> u64 {
+        self.searcher().0.num_docs()
+    }
+}
+
+fn text_query(index: &Index, f: &Fields, q: &ParsedQuery, all_words: bool) -> Box<dyn Query> {
+    let mut parser = QueryParser::for_index(
+        index,
+        vec![f.headline, f.standfirst, f.tags, f.author_name, f.body],
+    );
+    if all_words {
+        parser.set_conjunction_by_default();
+    }
+    parser.set_field_boost(f.headline, 3.0);
+    parser.set_field_boost(f.standfirst, 1.5);
+    parser.set_field_boost(f.tags, 1.5);
+    // The parsed query holds only letters, digits, spaces and balanced quotes, so the parser
+    // cannot fail on it; lenient parsing keeps that a guarantee rather than an assumption.
+    let (query, _errors) = parser.parse_query_lenient(&q.display());
+    query
+}
+
+fn filtered(f: &Fields, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+    let exact = |field, value: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    };
+    if let Some(s) = &req.section {
+        clauses.push((Occur::Must, exact(f.section, s)));
+    }
+    if let Some(a) = &req.author {
+        clauses.push((Occur::Must, exact(f.author, a)));
+    }
+    if req.from_ms.is_some() || req.until_ms.is_some() {
+        let lower = req.from_ms.map_or(Bound::Unbounded, |ms| {
+            Bound::Included(Term::from_field_i64(f.published, ms))
+        });
+        let upper = req.until_ms.map_or(Bound::Unbounded, |ms| {
+            Bound::Excluded(Term::from_field_i64(f.published, ms))
+        });
+        clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    }
+    if clauses.len() == 1 {
+        return clauses.pop().expect("one clause").1;
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn top_docs(
+    searcher: &Searcher,
+    query: &dyn Query,
+    sort: SortOrder,
+    page: usize,
+    per_page: usize,
+) -> Result<(usize, Vec<DocAddress>)> {
+    let top = TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
+    Ok(match sort {
+        SortOrder::Relevance => {
+            // Equal scores (common for short queries over similar articles) go newest first.
+            let collector = top.tweak_score(|segment: &SegmentReader| {
+                let published = segment
+                    .fast_fields()
+                    .i64("published")
+                    .ok()
+                    .map(|c| c.first_or_default_col(0));
+                move |doc, score: Score| (score, published.as_ref().map_or(0, |c| c.get_val(doc)))
+            });
+            let (total, docs) = searcher.search(query, &(Count, collector))?;
+            (total, docs.into_iter().map(|(_, d)| d).collect())
+        }
+        SortOrder::Newest => {
+            let collector = top.order_by_fast_field::<i64>("published", Order::Desc);
+            let (total, docs) = searcher.search(query, &(Count, collector))?;
+            (total, docs.into_iter().map(|(_, d)| d).collect())
+        }
+    })
+}
+
+fn hits(
+    searcher: &Searcher,
+    f: &Fields,
+    query: &dyn Query,
+    docs: &[DocAddress],
+) -> Result<Vec<Hit>> {
+    if docs.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Snippets only for the hits shown: generators are made once per page.
+    let mut body_snippets = SnippetGenerator::create(searcher, query, f.body)?;
+    body_snippets.set_max_num_chars(SNIPPET_CHARS);
+    let mut headline_snippets = SnippetGenerator::create(searcher, query, f.headline)?;
+    headline_snippets.set_max_num_chars(1000);
+    docs.iter()
+        .map(|addr| {
+            let doc: TantivyDocument = searcher.doc(*addr)?;
+            let mut hit = stored_hit(f, &doc);
+            let quotable = text(&doc, f.quotable);
+            hit.snippet_html =
+                snippet::snippet_html(&body_snippets.snippet(&quotable), &quotable, SNIPPET_CHARS);
+            let h = headline_snippets.snippet(&hit.headline);
+            hit.headline_html = if h.fragment() == hit.headline {
+                snippet::highlight_html(h.fragment(), h.highlighted())
+            } else {
+                snippet::highlight_html(&hit.headline, &[])
+            };
+            Ok(hit)
+        })
+        .collect()
+}
+
+pub(crate) fn stored_hit(f: &Fields, doc: &TantivyDocument) -> Hit {
+    let slugs = doc.get_all(f.author).filter_map(|v| v.as_str());
+    let names = doc.get_all(f.author_name).filter_map(|v| v.as_str());
+    let headline = text(doc, f.headline);
+    Hit {
+        id: text(doc, f.id),
+        url: text(doc, f.url),
+        headline_html: snippet::highlight_html(&headline, &[]),
+        headline,
+        standfirst: text(doc, f.standfirst),
+        section_slug: text(doc, f.section),
+        section_name: text(doc, f.section_name),
+        authors: slugs
+            .zip(names)
+            .map(|(s, n)| (s.to_owned(), n.to_owned()))
+            .collect(),
+        published_at: doc
+            .get_first(f.published)
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0),
+        snippet_html: String::new(),
+    }
+}
+
+fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Replaces each word that occurs nowhere in the archive by the most frequent indexed word at
+/// one edit (or two, for longer words). `None` when nothing was replaced.
+fn correct_spelling(
+    searcher: &Searcher,
+    f: &Fields,
+    q: &ParsedQuery,
+) -> Result<Option<ParsedQuery>> {
+    let mut changed = false;
+    let mut fix = |word: &str| -> Result<String> {
+        let Some(folded) = analyzer::terms(&mut words_analyzer(), word)
+            .into_iter()
+            .next()
+        else {
+            return Ok(word.to_owned());
+        };
+        if folded.chars().count() < 4 || folded.chars().all(|c| c.is_ascii_digit()) {
+            return Ok(word.to_owned());
+        }
+        let term = Term::from_field_text(f.words, &folded);
+        if searcher.doc_freq(&term)? > 0 {
+            return Ok(word.to_owned());
+        }
+        let max_distance = if folded.chars().count() >= 7 { 2 } else { 1 };
+        for distance in 1..=max_distance {
+            if let Some(best) = closest_term(searcher, f, &term, distance)? {
+                changed = true;
+                return Ok(best);
+            }
+        }
+        Ok(word.to_owned())
+    };
+    let mut parts = Vec::with_capacity(q.parts.len());
+    for part in &q.parts {
+        parts.push(match part {
+            Part::Word(w) => Part::Word(fix(w)?),
+            Part::Phrase(ws) => Part::Phrase(ws.iter().map(|w| fix(w)).collect::<Result<_>>()?),
+        });
+    }
+    Ok(changed.then_some(ParsedQuery { parts }))
+}
+
+fn closest_term(
+    searcher: &Searcher,
+    f: &Fields,
+    term: &Term,
+    distance: u8,
+) -> Result<Option<String>> {
+    let automaton = FuzzyTermQuery::new(term.clone(), distance, true).automaton()?;
+    let mut counts: std::collections::BTreeMap<Vec<u8>, u64> = Default::default();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(f.words)?;
+        let mut stream = inverted
+            .terms()
+            .search(&automaton)
+            .into_stream()
+            .map_err(|e| SearchError::Io {
+                path: Default::default(),
+                source: e,
+            })?;
+        while stream.advance() {
+            *counts.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .and_then(|(k, _)| String::from_utf8(k).ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_phrases_and_noise() {
+        let q = ParsedQuery::parse(r#"Harbour "crane LIFTS" title:(x) AND -y +z"#).unwrap();
+        assert_eq!(q.display(), r#"harbour "crane lifts" title x and y z"#);
+        // An unclosed quote runs to the end; a one-word phrase is a word.
+        let q = ParsedQuery::parse(r#"tram "night service"#).unwrap();
+        assert_eq!(q.display(), r#"tram "night service""#);
+        assert_eq!(ParsedQuery::parse(r#""tram""#).unwrap().display(), "tram");
+    }
+
+    #[test]
+    fn bad_queries_say_what_to_do() {
+        for bad in [
+            "",
+            "   ",
+            "?!*",
+            "\u{0}\u{1}bin",
+            "bad\u{FFFD}",
+            &"x".repeat(1025),
+        ] {
+            match ParsedQuery::parse(bad) {
+                Err(SearchError::BadQuery(msg)) => assert!(!msg.is_empty()),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+        assert!(ParsedQuery::parse(&"word ".repeat(200)).is_ok());
+        assert_eq!(
+            ParsedQuery::parse(&"word ".repeat(200))
+                .unwrap()
+                .parts
+                .len(),
+            MAX_PARTS
+        );
+    }
+}

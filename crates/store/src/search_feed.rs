@@ -1,0 +1,187 @@
+//! What the search index reads from the database, and the job that tells it to.
+//!
+//! Every write that changes what an article's search entry holds (saving, publishing a scheduled
+//! article) enqueues an [`INDEX_ARTICLE`] job in its own transaction. The job's handler (in the
+//! web crate) brings the node's index up to date from the database: it reads every article
+//! changed since the index's cursor (`updated_at`), not only the job's article, so one job after a
+//! bulk import applies the lot and the others find nothing left to do.
+
+use masthead_core::AccessLevel;
+use sqlx::{AssertSqlSafe, Row, any::AnyRow};
+
+use crate::{
+    Result, Store, StoreError,
+    content::NamedRef,
+    jobs::{self, NewJob},
+};
+
+pub const INDEX_ARTICLE: &str = "index_article";
+
+/// The job that brings the search index up to date after `article_id` changed at `updated_at`.
+pub fn index_article_job(article_id: &str, updated_at: i64) -> NewJob {
+    NewJob::now(
+        INDEX_ARTICLE,
+        serde_json::json!({ "article_id": article_id }),
+    )
+    .key(format!("index:{article_id}:{updated_at}"))
+}
+
+/// Enqueues [`index_article_job`] in the caller's transaction.
+pub async fn enqueue_index(tx: &mut crate::Tx, article_id: &str, updated_at: i64) -> Result<()> {
+    jobs::enqueue(tx, &index_article_job(article_id, updated_at)).await?;
+    Ok(())
+}
+
+/// An article as the search index needs it.
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_text: String,
+    /// The rendered body: the web layer cuts the wall's lead-in from it.
+    pub body_html: String,
+    pub section_slug: String,
+    pub section_name: String,
+    pub published: bool,
+    pub access: AccessLevel,
+    pub published_at: i64,
+    pub updated_at: i64,
+    pub authors: Vec<NamedRef>,
+    pub tags: Vec<NamedRef>,
+}
+
+const COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, a.body_text, a.body_html, s.slug AS section_slug, \
+     s.name AS section_name, a.status, a.access, a.published_at, a.updated_at \
+     FROM articles a JOIN sections s ON s.id = a.section_id";
+
+impl Store {
+    /// When the article last changed, or `None` if there is no such article.
+    pub async fn article_updated_at(&self, id: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT updated_at FROM articles WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?,
+        )
+    }
+
+    /// One article, whatever its status.
+    pub async fn index_row(&self, id: &str) -> Result<Option<IndexRow>> {
+        let sql = format!("SELECT {COLUMNS} WHERE a.id = $1");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(self.index_rows(&rows).await?.pop())
+    }
+
+    /// Published articles in ID order, `limit` at a time after `after_id` (for full rebuilds).
+    pub async fn published_index_rows(
+        &self,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<IndexRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} WHERE a.status = 'published' AND a.id > $1 ORDER BY a.id LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after_id.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        self.index_rows(&rows).await
+    }
+
+    /// Articles of any status changed at or after `since` (ms), in (updated_at, id) order,
+    /// `limit` at a time after `after` (the last row of the previous batch).
+    pub async fn changed_index_rows(
+        &self,
+        since: i64,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<IndexRow>> {
+        let (at, id) = after.unwrap_or((since, ""));
+        let sql = format!(
+            "SELECT {COLUMNS} WHERE a.updated_at >= $1 AND (a.updated_at > $2 OR (a.updated_at = $2 AND a.id > $3)) \
+             ORDER BY a.updated_at, a.id LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(since)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        self.index_rows(&rows).await
+    }
+
+    async fn index_rows(&self, rows: &[AnyRow]) -> Result<Vec<IndexRow>> {
+        let mut out = rows.iter().map(index_row).collect::<Result<Vec<_>>>()?;
+        if out.is_empty() {
+            return Ok(out);
+        }
+        let placeholders: Vec<String> = (1..=out.len()).map(|i| format!("${i}")).collect();
+        let placeholders = placeholders.join(", ");
+        let people = format!(
+            "SELECT aa.article_id, au.slug, au.name FROM article_authors aa JOIN authors au ON au.id = aa.author_id \
+             WHERE aa.article_id IN ({placeholders}) ORDER BY aa.article_id, aa.position"
+        );
+        let topics = format!(
+            "SELECT at.article_id, t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+             WHERE at.article_id IN ({placeholders}) ORDER BY at.article_id, t.name"
+        );
+        let position: std::collections::HashMap<String, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        for (sql, is_author) in [(people, true), (topics, false)] {
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for r in &out {
+                query = query.bind(r.id.clone());
+            }
+            for row in query.fetch_all(self.reader()).await? {
+                let article: String = row.try_get("article_id")?;
+                let named = NamedRef {
+                    slug: row.try_get("slug")?,
+                    name: row.try_get("name")?,
+                };
+                if let Some(&i) = position.get(&article) {
+                    if is_author {
+                        out[i].authors.push(named);
+                    } else {
+                        out[i].tags.push(named);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn index_row(r: &AnyRow) -> Result<IndexRow> {
+    let status: String = r.try_get("status")?;
+    let access: String = r.try_get("access")?;
+    Ok(IndexRow {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        headline: r.try_get("headline")?,
+        standfirst: r.try_get("standfirst")?,
+        body_text: r.try_get("body_text")?,
+        body_html: r.try_get("body_html")?,
+        section_slug: r.try_get("section_slug")?,
+        section_name: r.try_get("section_name")?,
+        published: status == "published",
+        access: access
+            .parse()
+            .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
+        published_at: r
+            .try_get::<Option<i64>, _>("published_at")?
+            .unwrap_or_default(),
+        updated_at: r.try_get("updated_at")?,
+        authors: Vec::new(),
+        tags: Vec::new(),
+    })
+}

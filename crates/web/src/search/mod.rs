@@ -1,0 +1,83 @@
+//! Search: the `/search` results page, `GET /api/v1/search`, "read more" on article pages, and
+//! keeping this node's index current (`sync`). The index itself is `masthead-search`.
+//!
+//! Decisions:
+//! - Results are the same for every reader (snippets of gated articles come only from their
+//!   free lead-in; see `masthead_search`), so results pages go through the page cache like any
+//!   other page, keyed by the normalized request and the index's generation: a commit to the
+//!   index changes the key, so a cached page never outlives the index state it shows.
+//! - Bad input never reaches the index: an empty search shows the form; a query that is too
+//!   long, not text, or has no words, a page that is not a number and a date that is not a date
+//!   get the search page again with the reader's input and a sentence saying what to do (400).
+//!   A page past the last shows the last page.
+//! - "Read more" is computed when an article page is rendered, which the page cache makes once
+//!   per article per content change, so it costs no search per request.
+
+mod api;
+mod page;
+mod request;
+pub mod sync;
+
+use axum::{Router, routing::get};
+use masthead_store::content::ArticleFull;
+use serde::Serialize;
+
+use crate::{AppState, views};
+
+pub use sync::{open_or_rebuild, rebuild};
+
+/// How many related articles an article page shows.
+pub const READ_MORE: usize = 4;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/search", get(page::search_page))
+        .route("/api/v1/search", get(api::search_api))
+}
+
+/// A related article, as the article page's "Read more" shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedView {
+    pub headline: String,
+    pub url: String,
+    pub section: views::LinkView,
+    pub published_iso: String,
+    pub published_display: String,
+}
+
+/// The articles most like `article`. A failing index costs the list, never the page.
+pub async fn read_more(app: &AppState, article: &ArticleFull) -> Vec<RelatedView> {
+    let index = app.search.clone();
+    let id = article.card.id.clone();
+    let body = article.body_text.clone();
+    let tags: Vec<String> = article.tags.iter().map(|t| t.name.clone()).collect();
+    let hits =
+        tokio::task::spawn_blocking(move || index.related(&id, &body, &tags, READ_MORE)).await;
+    let hits = match hits {
+        Ok(Ok(hits)) => hits,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "read more: search failed");
+            return Vec::new();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "read more: search task failed");
+            return Vec::new();
+        }
+    };
+    hits.into_iter()
+        .map(|h| {
+            let (iso, display) = request::times(app, h.published_at);
+            RelatedView {
+                headline: h.headline,
+                url: h.url,
+                section: views::LinkView {
+                    url: views::section_path(&h.section_slug),
+                    name: h.section_name,
+                    slug: h.section_slug,
+                },
+                published_iso: iso,
+                published_display: display,
+            }
+        })
+        .collect()
+}

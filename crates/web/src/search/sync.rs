@@ -1,0 +1,237 @@
+//! Keeping this node's search index current with the database.
+//!
+//! - At start ([`open_or_rebuild`]): open the live index; a missing, damaged or outdated one is
+//!   rebuilt from the database (logged, never fatal), then changes since its cursor are applied.
+//! - On each `index_article` job ([`index_article`]): if the index does not hold the job's
+//!   version of the article, apply every change since the index's cursor (a bulk import is
+//!   applied by its first job; the rest find their version already there) plus the article
+//!   itself, in one commit, visible to queries when the job completes.
+//! - Every second ([`watch_index`]): adopt a generation that `masthead reindex` swapped in,
+//!   then apply the changes made since that rebuild began.
+
+use std::{path::Path, sync::Arc, time::Duration};
+
+use masthead_search::{
+    BuildInfo, Change, IndexDoc, OpenError, Rebuild, SearchIndex, SearchOptions,
+};
+use masthead_store::{Store, jobs::ClaimedJob, search_feed::IndexRow};
+
+use crate::{AppState, views};
+
+/// Rows read from the database per batch.
+const BATCH: i64 = 1000;
+/// Changes applied per commit while catching up.
+const CHANGES_PER_COMMIT: usize = 5000;
+/// Transactions stamp `updated_at` before they commit, so one may become visible after a later
+/// stamp was already applied: catching up re-reads this far behind the cursor.
+const OVERLAP_MS: i64 = 5_000;
+
+/// The document for a row; `lead_paragraphs` is the wall's lead-in (what a gated article's
+/// results may quote).
+pub fn index_doc(row: &IndexRow, lead_paragraphs: usize) -> IndexDoc {
+    let free = row.access == masthead_core::AccessLevel::Free;
+    IndexDoc {
+        lead_in: if free {
+            String::new()
+        } else {
+            masthead_core::markdown::lead_in_text(&row.body_html, lead_paragraphs)
+        },
+        id: row.id.clone(),
+        url: views::article_path(&row.section_slug, &row.slug),
+        headline: row.headline.clone(),
+        standfirst: row.standfirst.clone(),
+        body_text: row.body_text.clone(),
+        section_slug: row.section_slug.clone(),
+        section_name: row.section_name.clone(),
+        authors: row
+            .authors
+            .iter()
+            .map(|a| (a.slug.clone(), a.name.clone()))
+            .collect(),
+        tags: row.tags.iter().map(|t| t.name.clone()).collect(),
+        published_at: row.published_at,
+        updated_at: row.updated_at,
+        free,
+    }
+}
+
+fn change_of(row: &IndexRow, lead_paragraphs: usize) -> Change {
+    if row.published {
+        Change::Upsert(Box::new(index_doc(row, lead_paragraphs)))
+    } else {
+        Change::Remove(row.id.clone())
+    }
+}
+
+/// Rebuilds the index from the database into a new generation and swaps it in. `progress` is
+/// called with (articles done, articles in total). Returns the build and its size in bytes.
+pub async fn rebuild(
+    store: &Store,
+    data_dir: &Path,
+    options: &SearchOptions,
+    progress: impl Fn(u64, u64),
+) -> anyhow::Result<(BuildInfo, u64)> {
+    let started_at = masthead_store::now_ms();
+    let total = store
+        .count_articles(masthead_store::content::ListFilter::All)
+        .await?
+        .max(0) as u64;
+    let mut build = {
+        let (dir, options) = (data_dir.to_owned(), options.clone());
+        tokio::task::spawn_blocking(move || Rebuild::start(&dir, &options, started_at)).await??
+    };
+    let lead = options.lead_in_paragraphs;
+    let mut after: Option<String> = None;
+    loop {
+        let rows = store.published_index_rows(after.as_deref(), BATCH).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id.clone());
+        build = tokio::task::spawn_blocking(move || -> anyhow::Result<Rebuild> {
+            for row in &rows {
+                build.add(&index_doc(row, lead))?;
+            }
+            Ok(build)
+        })
+        .await??;
+        progress(build.documents(), total);
+    }
+    Ok(tokio::task::spawn_blocking(move || build.finish()).await??)
+}
+
+/// Opens the live index, rebuilding it if it cannot be used, and brings it up to date.
+pub async fn open_or_rebuild(
+    store: &Store,
+    data_dir: &Path,
+    options: &SearchOptions,
+) -> anyhow::Result<Arc<SearchIndex>> {
+    let open = {
+        let (dir, options) = (data_dir.to_owned(), options.clone());
+        move || SearchIndex::open(&dir, &options)
+    };
+    let index = match tokio::task::spawn_blocking(open.clone()).await? {
+        Ok(index) => index,
+        Err(e @ OpenError::Locked(_)) => return Err(e.into()),
+        Err(e) => {
+            tracing::warn!(reason = %e, "search index: rebuilding from the database");
+            let started = std::time::Instant::now();
+            let (info, bytes) = rebuild(store, data_dir, options, |_, _| {}).await?;
+            tracing::info!(
+                documents = info.documents,
+                bytes,
+                seconds = started.elapsed().as_secs_f64(),
+                "search index: rebuilt"
+            );
+            tokio::task::spawn_blocking(open).await??
+        }
+    };
+    let index = Arc::new(index);
+    catch_up(store, &index, None).await?;
+    Ok(index)
+}
+
+/// Applies every change made since the index's cursor (less the overlap), and `extra`.
+async fn catch_up(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    extra: Option<Change>,
+) -> anyhow::Result<usize> {
+    let since = index.cursor() - OVERLAP_MS;
+    let mut changes: Vec<Change> = extra.into_iter().collect();
+    let mut cursor = index.cursor();
+    let mut applied = 0;
+    let mut after: Option<(i64, String)> = None;
+    loop {
+        let rows = store
+            .changed_index_rows(
+                since,
+                after.as_ref().map(|(t, id)| (*t, id.as_str())),
+                BATCH,
+            )
+            .await?;
+        let done = (rows.len() as i64) < BATCH;
+        if let Some(last) = rows.last() {
+            after = Some((last.updated_at, last.id.clone()));
+            cursor = cursor.max(last.updated_at);
+        }
+        let lead = index.options().lead_in_paragraphs;
+        changes.extend(rows.iter().map(|r| change_of(r, lead)));
+        if changes.len() >= CHANGES_PER_COMMIT || (done && !changes.is_empty()) {
+            applied += changes.len();
+            let batch = std::mem::take(&mut changes);
+            let index = index.clone();
+            tokio::task::spawn_blocking(move || index.apply(&batch, Some(cursor))).await??;
+        }
+        if done {
+            return Ok(applied);
+        }
+    }
+}
+
+/// The `index_article` job: see the module docs.
+pub async fn index_article(app: AppState, job: ClaimedJob) -> Result<(), String> {
+    let id = job.payload["article_id"]
+        .as_str()
+        .ok_or("index_article job without article_id")?
+        .to_owned();
+    let index = app.search.clone();
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let updated_at = app
+        .store
+        .article_updated_at(&id)
+        .await
+        .map_err(|e| err(&e))?;
+    let held = {
+        let (index, id) = (index.clone(), id.clone());
+        tokio::task::spawn_blocking(move || index.indexed_version(&id))
+            .await
+            .map_err(|e| err(&e))?
+            .map_err(|e| err(&e))?
+    };
+    let extra = match (updated_at, held) {
+        (None, None) => return Ok(()),
+        // Deleted: take it out.
+        (None, Some(_)) => Some(Change::Remove(id.clone())),
+        (Some(t), Some(h)) if h == t => return Ok(()),
+        // The catch-up reads what was stamped since the cursor (less the overlap); an article
+        // stamped before that (its transaction committed late) is read on its own.
+        (Some(t), _) if t < index.cursor() - OVERLAP_MS => app
+            .store
+            .index_row(&id)
+            .await
+            .map_err(|e| err(&e))?
+            .as_ref()
+            .map(|r| change_of(r, index.options().lead_in_paragraphs)),
+        (Some(_), _) => None,
+    };
+    let applied = catch_up(&app.store, &index, extra)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    tracing::info!(article_id = %id, applied, "search index updated");
+    Ok(())
+}
+
+/// Adopts rebuilt generations (see the module docs) until `stop`.
+pub async fn watch_index(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let index = app.search.clone();
+        match tokio::task::spawn_blocking(move || index.follow_swap()).await {
+            Ok(Ok(Some(_))) => {
+                if let Err(e) = catch_up(&app.store, &app.search, None).await {
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "search index: cannot catch up after a rebuild"
+                    );
+                }
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "search index: cannot adopt the rebuilt index")
+            }
+            Err(e) => tracing::warn!(error = %e, "search index: swap check failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
