@@ -321,12 +321,12 @@ mod tests {
     #[test]
     fn lead_in_text_is_exactly_what_the_wall_shows() {
         let body = render_body(
-            "One & *two* <three>.\n\nSecond.\n\n- an item\n\nGated secret.",
+            "## Heading\n\nOne & *two* <three>.\n\n- an item\n\nSecond.\n\nGated secret.",
             |_| None,
         );
         assert_eq!(
             lead_in_text(&body.html, 2),
-            "One & two <three>.\nSecond.\nan item"
+            "Heading\nOne & two <three>.\nan item\nSecond."
         );
         // Two paragraphs: one stays behind the wall, and out of the text.
         let two = render_body("Shown.\n\nGated.\n\n- list", |_| None).html;
