@@ -37,6 +37,8 @@ struct FileConfig {
     theme: Option<PathBuf>,
     page_cache_mb: Option<u64>,
     metrics_token: Option<String>,
+    comments_close_after_days: Option<i64>,
+    comments_on_delete: Option<String>,
 }
 
 /// A value that must never be printed.
@@ -168,6 +170,25 @@ impl Settings {
             limit("MASTHEAD_RATE_EMAILS_PER_IP", defaults.emails_per_ip)?;
         web.rate_limits.attempts_per_ip =
             limit("MASTHEAD_RATE_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?;
+        if let Some(v) = env("MASTHEAD_COMMENTS_CLOSE_AFTER_DAYS") {
+            web.comments.close_after_days = v.trim().parse().ok().filter(|d| *d >= 0).with_context(|| {
+                format!("MASTHEAD_COMMENTS_CLOSE_AFTER_DAYS={v} is not a whole number of days (0 keeps threads open)")
+            })?;
+        } else if let Some(d) = self.file.comments_close_after_days {
+            anyhow::ensure!(d >= 0, "comments_close_after_days = {d} must be 0 or more");
+            web.comments.close_after_days = d;
+        }
+        if let Some(v) =
+            env("MASTHEAD_COMMENTS_ON_DELETE").or_else(|| self.file.comments_on_delete.clone())
+        {
+            web.comments.on_delete = match v.trim() {
+                "anonymize" => masthead_web::OnDelete::Anonymize,
+                "remove" => masthead_web::OnDelete::Remove,
+                other => {
+                    anyhow::bail!("MASTHEAD_COMMENTS_ON_DELETE={other}: use anonymize or remove")
+                }
+            };
+        }
         web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
@@ -197,6 +218,7 @@ impl Settings {
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,
             rate_limits = ?web.rate_limits,
+            comments = ?web.comments,
             meter_free = env("MASTHEAD_METER_FREE").and_then(|v| v.parse().ok()).or(self.file.meter_free).unwrap_or(5),
             "effective configuration"
         );

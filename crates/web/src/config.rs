@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub mail_from: String,
     /// Limits on the account forms (emails sent, codes and links tried).
     pub rate_limits: crate::RateLimits,
+    /// Closing threads by age, and what deleted accounts' comments become.
+    pub comments: crate::CommentsConfig,
 }
 
 impl WebConfig {
@@ -46,6 +48,7 @@ impl WebConfig {
             smtp_url: None,
             mail_from: "Masthead <no-reply@localhost>".into(),
             rate_limits: crate::RateLimits::default(),
+            comments: crate::CommentsConfig::default(),
         }
     }
 

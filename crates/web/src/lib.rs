@@ -7,6 +7,7 @@
 
 mod account;
 mod cache;
+mod comments;
 mod config;
 mod error;
 mod middleware;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 
 pub use account::RateLimits;
 pub use cache::PageCache;
+pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
 pub use theme::Theme;
 
@@ -39,6 +41,8 @@ pub struct App {
     pub emails: masthead_mail::EmailTemplates,
     /// Wakes this node's job worker after enqueueing work.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// Comment thread versions and loaded thread pages (see `comments`).
+    pub comments: comments::CommentsCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -78,6 +82,7 @@ impl Application {
             mailer,
             emails,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
+            comments: comments::CommentsCache::new(),
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -110,6 +115,10 @@ impl Application {
             stop_rx.clone(),
         );
         let worker = tokio::spawn(worker);
+        let comments = tokio::spawn(comments::watch_versions(
+            self.state.clone(),
+            stop_rx.clone(),
+        ));
         let watcher = tokio::spawn(cache::watch_content_epoch(self.state.clone(), stop_rx));
         let service = self
             .router
@@ -121,7 +130,7 @@ impl Application {
             })
             .await?;
         let _ = stop_tx.send(true);
-        let _ = tokio::join!(worker, watcher);
+        let _ = tokio::join!(worker, watcher, comments);
         Ok(())
     }
 }
@@ -130,7 +139,11 @@ impl Application {
 pub fn job_worker(state: &AppState) -> jobs::Worker {
     let store = state.store.clone();
     let app = state.clone();
+    let replies = state.clone();
     jobs::Worker::new(state.store.clone())
+        .handle(masthead_store::comments::SEND_REPLY_EMAIL, move |job| {
+            comments::send_reply_email(replies.clone(), job)
+        })
         .handle(masthead_store::readers::SEND_SIGN_IN_EMAIL, move |job| {
             account::send_sign_in_email(app.clone(), job)
         })
@@ -165,6 +178,7 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(account::routes())
+        .merge(comments::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
