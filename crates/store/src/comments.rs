@@ -444,8 +444,8 @@ impl Store {
         Ok(s)
     }
 
-    /// Saves the moderation settings with an audit row. Rare, so it goes through the ordinary
-    /// settings table (which raises the content epoch).
+    /// Saves the moderation settings with an audit row. No page shows them, so unlike
+    /// `set_setting` this does not raise the content epoch; every post reads them afresh.
     pub async fn save_comment_settings(
         &self,
         s: &ModerationSettings,

@@ -1068,3 +1068,44 @@ async fn deleted_accounts_leave_anonymous_comments_or_none() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_comment_written_elsewhere_reaches_the_cached_thread_within_a_poll() {
+    let (app, smtp) = open_app().await;
+    let ana = reader(&app, &smtp, "ana@example.com").await;
+    let id = posted_id(&post(&ana, &app, &[("name", "Ana"), ("text", "Written here")]).await);
+    let row = app.db.store.comment(&id).await.unwrap().unwrap();
+    let (_, page) = app.text(THREAD).await;
+    assert!(page.contains("Written here"));
+    // Another node (or process) writes to the same database: this node's memory knows nothing
+    // of it, only the comments epoch in the database moves.
+    let other = masthead_store::comments::NewComment {
+        article_id: row.article_id.clone(),
+        parent_id: None,
+        reader_id: row.reader_id.clone().unwrap(),
+        author_name: "Ana".into(),
+        author_role: None,
+        body: masthead_core::comment::CommentBody::parse("Written on another node").unwrap(),
+        status: masthead_store::comments::Status::Published,
+        hold_reason: None,
+    };
+    app.db.store.post_comment(&other).await.unwrap().unwrap();
+    let mut seen = false;
+    for _ in 0..50 {
+        let (_, page) = app.text(THREAD).await;
+        if page.contains("Written on another node") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        seen,
+        "the poll (every 100 ms in tests) did not pick the change up"
+    );
+    // The article pages were not dropped: comments do not move the content epoch.
+    let epoch = app.db.store.content_epoch().await.unwrap();
+    post(&ana, &app, &[("text", "One more")]).await;
+    assert_eq!(app.db.store.content_epoch().await.unwrap(), epoch);
+    app.stop().await;
+}

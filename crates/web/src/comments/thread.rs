@@ -114,10 +114,10 @@ pub async fn data(
 
 /// Whether the thread takes new comments: not closed by the newsroom, and younger than
 /// `MASTHEAD_COMMENTS_CLOSE_AFTER_DAYS`.
-pub fn is_open(app: &AppState, head: &ThreadHead, data: &ThreadData) -> bool {
+pub fn is_open(app: &AppState, head: &ThreadHead, closed_by_newsroom: bool) -> bool {
     let days = app.config.comments.close_after_days;
     let by_age = days > 0 && masthead_store::now_ms() > head.published_at + days * 86_400_000;
-    !data.closed_by_newsroom && !by_age
+    !closed_by_newsroom && !by_age
 }
 
 pub async fn thread_page(
@@ -268,7 +268,7 @@ fn context(
             url => head.thread_path(),
             here => view::thread_url(head, sort, page),
             total => d.page.total,
-            open => is_open(app, head, d),
+            open => is_open(app, head, d.closed_by_newsroom),
             sort => sort.as_str(),
             sorts => view::sort_links(head, sort),
             page,

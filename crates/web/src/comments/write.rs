@@ -190,8 +190,8 @@ pub async fn post_comment(
         Err(res) => return Ok(res),
     };
     let refuse = |status, msg: String| again(&app, &headers, &head, &reader, &f, status, msg);
-    let (_, d) = thread::data(&app, &head, Sort::Oldest, 1).await?;
-    if !thread::is_open(&app, &head, &d) {
+    let closed = app.store.thread_closed(&head.article_id).await?;
+    if !thread::is_open(&app, &head, closed) {
         return refuse(
             StatusCode::FORBIDDEN,
             "Comments on this article are closed.".into(),
