@@ -148,6 +148,7 @@ pub async fn render(
         now_year => views::now_year(app),
         signed_in,
         csrf => &csrf,
+        comments_js => app.theme.static_url("comments.js"),
         ..extra
     };
     let html = app.theme.render(template, ctx)?;
