@@ -20,6 +20,9 @@ CREATE TABLE comments (
     id            TEXT PRIMARY KEY,
     article_id    TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     parent_id     TEXT REFERENCES comments (id),
+    -- The comment answered (a reply to a reply hangs under its first-level parent, but its
+    -- notice goes to the writer it answered).
+    reply_to      TEXT,
     reader_id     TEXT REFERENCES readers (id) ON DELETE SET NULL,
     author_name   TEXT NOT NULL,
     author_role   TEXT,

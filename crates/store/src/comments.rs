@@ -347,14 +347,15 @@ async fn count_visibility(tx: &mut Tx, c: &CommentRow, delta: i64) -> Result<()>
 /// A reply has become visible: note it for the parent's writer (unless they replied to
 /// themselves or turned reply emails off) and make sure their batch email is queued.
 async fn notify_reply(tx: &mut Tx, c: &CommentRow) -> Result<bool> {
-    let Some(parent) = &c.parent_id else {
+    if c.parent_id.is_none() {
         return Ok(false);
-    };
+    }
     let recipient: Option<String> = sqlx::query_scalar(
-        "SELECT p.reader_id FROM comments p LEFT JOIN commenters m ON m.reader_id = p.reader_id \
-         WHERE p.id = $1 AND p.reader_id IS NOT NULL AND COALESCE(m.reply_emails, 1) = 1",
+        "SELECT p.reader_id FROM comments c JOIN comments p ON p.id = COALESCE(c.reply_to, c.parent_id) \
+         LEFT JOIN commenters m ON m.reader_id = p.reader_id \
+         WHERE c.id = $1 AND p.reader_id IS NOT NULL AND COALESCE(m.reply_emails, 1) = 1",
     )
-    .bind(parent)
+    .bind(&c.id)
     .fetch_optional(&mut **tx)
     .await?
     .flatten();
@@ -614,6 +615,7 @@ impl Store {
         let now = now_ms();
         let hash = body_hash(&c.body.text);
         let mut tx = self.begin().await?;
+        let reply_to = c.parent_id.as_deref();
         let parent_id = match &c.parent_id {
             None => None,
             Some(pid) => match comment_in(&mut tx, pid).await? {
@@ -637,9 +639,9 @@ impl Store {
         }
         let id = new_id();
         sqlx::query(
-            "INSERT INTO comments (id, article_id, parent_id, reader_id, author_name, author_role, body_text, \
+            "INSERT INTO comments (id, article_id, parent_id, reply_to, reader_id, author_name, author_role, body_text, \
              body_html, body_hash, status, hold_reason, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+             VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
         )
         .bind(&id)
         .bind(&c.article_id)
@@ -653,6 +655,7 @@ impl Store {
         .bind(c.status.as_str())
         .bind(c.hold_reason.as_deref())
         .bind(now)
+        .bind(reply_to)
         .execute(&mut *tx)
         .await?;
         let row = comment_in(&mut tx, &id)
@@ -690,6 +693,13 @@ impl Store {
         if !masthead_core::comment::can_edit(c.created_at, now) {
             return Ok(Err(Refusal::EditWindowOver));
         }
+        // An edit never publishes a held comment (one hidden by reports, say): it waits for
+        // the moderator like before.
+        let (status, hold_reason) = if c.status == Status::Pending {
+            (Status::Pending, c.hold_reason.as_deref().or(hold_reason))
+        } else {
+            (status, hold_reason)
+        };
         sqlx::query(
             "UPDATE comments SET body_text = $2, body_html = $3, body_hash = $4, status = $5, hold_reason = $6, \
              edited_at = $7, updated_at = $7 WHERE id = $1",

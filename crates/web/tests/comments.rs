@@ -554,6 +554,17 @@ async fn likes_toggle_and_reports_hide_at_the_threshold() {
     );
     let (_, page) = app.text(THREAD).await;
     assert!(!page.contains("Likeable words"), "hidden pending review");
+    // Its writer cannot bring it back by editing it.
+    let edit = format!("{THREAD}/{a}/edit");
+    let res = ana
+        .submit(&app, &edit, &edit, &[("text", "Likeable words, edited")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = app.text(THREAD).await;
+    assert!(
+        !page.contains("Likeable words"),
+        "still hidden after the edit"
+    );
     let row = app.db.store.comment(&a).await.unwrap().unwrap();
     assert_eq!(row.open_reports, 2);
     // It is in the moderators' reported list; approving restores it.
@@ -957,16 +968,18 @@ async fn replies_are_emailed_in_batches_and_can_be_turned_off() {
         )
         .await,
     );
-    post(
-        &tom,
-        &app,
-        &[
-            ("name", "Tom"),
-            ("text", "I disagree strongly"),
-            ("parent", &a),
-        ],
-    )
-    .await;
+    let toms = posted_id(
+        &post(
+            &tom,
+            &app,
+            &[
+                ("name", "Tom"),
+                ("text", "I disagree strongly"),
+                ("parent", &a),
+            ],
+        )
+        .await,
+    );
     post(
         &eve,
         &app,
@@ -995,6 +1008,12 @@ async fn replies_are_emailed_in_batches_and_can_be_turned_off() {
     assert!(msg.text.contains("I disagree strongly") && msg.text.contains("I agree entirely"));
     assert!(!msg.text.contains("Replying to myself"));
     assert!(msg.text.contains(&format!("{THREAD}#c-")));
+    // A reply to Tom's reply (shown under Ana's comment) is news for Tom.
+    post(&ana, &app, &[("text", "Answering Tom"), ("parent", &toms)]).await;
+    run_reply_jobs(&app).await;
+    let msg = email_to(&smtp, "tom@example.com", 2).await;
+    assert!(msg.subject.contains("Ana replied"), "{}", msg.subject);
+    assert!(msg.text.contains("Answering Tom"));
 
     // Opt out on the account page: no more notices.
     let res = ana
