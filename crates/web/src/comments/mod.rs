@@ -26,6 +26,7 @@
 
 mod moderation;
 mod notify;
+mod react;
 mod thread;
 mod view;
 mod write;
@@ -87,11 +88,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/{section}/{slug}/comments/{id}/like",
-            post(write::like_submit),
+            post(react::like_submit),
         )
         .route(
             "/{section}/{slug}/comments/{id}/report",
-            get(write::report_form).post(write::report_submit),
+            get(react::report_form).post(react::report_submit),
         )
         .merge(moderation::routes())
 }

@@ -10,7 +10,7 @@ use axum::{
 };
 use masthead_core::{
     EmailAddress,
-    comment::{self, CommentBody, Decision, ReportReason, Writer},
+    comment::{self, CommentBody, Decision, Writer},
 };
 use masthead_store::{
     comments::{NewComment, Refusal, Sort, Status},
@@ -25,46 +25,42 @@ use super::{
 };
 use crate::{AppState, account::cookies, error::WebError};
 
-const MINUTE_MS: i64 = 60_000;
-const LIKES_PER_MINUTE: i64 = 60;
-const REPORTS_PER_HOUR: i64 = 20;
-/// The longest "other" text on a report.
-const MAX_REPORT_DETAIL: usize = 500;
+pub(super) const MINUTE_MS: i64 = 60_000;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CommentForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    text: String,
+    pub(super) text: String,
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
     #[serde(default)]
-    parent: Option<String>,
+    pub(super) parent: Option<String>,
     #[serde(default)]
-    sort: Option<String>,
+    pub(super) sort: Option<String>,
     #[serde(default)]
-    page: Option<String>,
+    pub(super) page: Option<String>,
     #[serde(default)]
-    reason: String,
+    pub(super) reason: String,
     #[serde(default)]
-    detail: String,
+    pub(super) detail: String,
 }
 
 impl CommentForm {
-    fn sort(&self) -> Sort {
+    pub(super) fn sort(&self) -> Sort {
         self.sort
             .as_deref()
             .and_then(Sort::parse)
             .unwrap_or(Sort::Oldest)
     }
 
-    fn page(&self) -> i64 {
+    pub(super) fn page(&self) -> i64 {
         thread::parse_page(self.page.as_deref()).unwrap_or(1)
     }
 }
 
-fn form(f: Result<Form<CommentForm>, FormRejection>) -> Result<CommentForm, WebError> {
+pub(super) fn form(f: Result<Form<CommentForm>, FormRejection>) -> Result<CommentForm, WebError> {
     f.map(|Form(f)| f).map_err(|_| {
         WebError::BadRequest(
             "The form could not be read (was it sent from this site's comment form?). Please go back and try again."
@@ -75,7 +71,7 @@ fn form(f: Result<Form<CommentForm>, FormRejection>) -> Result<CommentForm, WebE
 
 /// The checks every comment POST starts with: the CSRF token, the article, the reader.
 /// Returns the response to send instead when one fails.
-async fn writer(
+pub(super) async fn writer(
     app: &AppState,
     headers: &HeaderMap,
     f: &CommentForm,
@@ -109,7 +105,7 @@ async fn writer(
 }
 
 /// The thread again, with the reader's text and a message.
-async fn again(
+pub(super) async fn again(
     app: &AppState,
     headers: &HeaderMap,
     head: &ThreadHead,
@@ -143,7 +139,7 @@ async fn again(
     Ok(res)
 }
 
-fn back_to(
+pub(super) fn back_to(
     head: &ThreadHead,
     sort: Sort,
     page: i64,
@@ -159,7 +155,7 @@ fn back_to(
     Redirect::to(&format!("{url}#{anchor}")).into_response()
 }
 
-async fn rate_ok(
+pub(super) async fn rate_ok(
     app: &AppState,
     key: String,
     window_ms: i64,
@@ -501,202 +497,5 @@ pub async fn delete_submit(
             let (s, m) = refusal_message(r);
             not_theirs(&app, &headers, &head, s, m).await
         }
-    }
-}
-
-pub async fn like_submit(
-    State(app): State<AppState>,
-    Path((section, slug, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
-    f: Result<Form<CommentForm>, FormRejection>,
-) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
-        Ok(w) => w,
-        Err(res) => return Ok(res),
-    };
-    if !rate_ok(
-        &app,
-        format!("comment-like:{}", reader.id),
-        MINUTE_MS,
-        LIKES_PER_MINUTE,
-    )
-    .await?
-    {
-        return again(
-            &app,
-            &headers,
-            &head,
-            &reader,
-            &f,
-            StatusCode::TOO_MANY_REQUESTS,
-            "You are liking comments faster than we allow. Please wait a minute.".into(),
-        )
-        .await;
-    }
-    match app
-        .store
-        .toggle_like(&head.article_id, &id, &reader.id)
-        .await?
-    {
-        Some((_, version)) => {
-            app.comments.observe(&head.article_id, version);
-            Ok(back_to(&head, f.sort(), f.page(), None, &format!("c-{id}")))
-        }
-        None => Err(WebError::NotFound),
-    }
-}
-
-pub async fn report_form(
-    State(app): State<AppState>,
-    Path((section, slug, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let head = thread::head(&app, &slug)
-        .await?
-        .filter(|h| h.section_slug == section)
-        .ok_or(WebError::NotFound)?;
-    if app.current_reader(&headers).await?.is_none() {
-        return Ok(
-            Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response(),
-        );
-    }
-    let c = app.store.comment(&id).await?;
-    let c = c
-        .filter(|c| c.article_id == head.article_id && c.status == Status::Published)
-        .ok_or(WebError::NotFound)?;
-    report_page(
-        &app,
-        &headers,
-        &head,
-        &c.id,
-        &c.body_html,
-        "",
-        "",
-        None,
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn report_page(
-    app: &AppState,
-    headers: &HeaderMap,
-    head: &ThreadHead,
-    id: &str,
-    comment_html: &str,
-    reason: &str,
-    detail: &str,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let reasons: Vec<&str> = ReportReason::ALL.iter().map(|r| r.as_str()).collect();
-    let ctx = minijinja::context! {
-        thread => minijinja::context! { headline => &head.headline, url => head.thread_path() },
-        comment_id => id, comment_html, reasons, reason, detail, error,
-    };
-    let path = format!("{}/{id}/report", head.thread_path());
-    view::render(
-        app,
-        headers,
-        "comments/report.html",
-        "Report a comment",
-        &path,
-        status,
-        ctx,
-    )
-    .await
-}
-
-pub async fn report_submit(
-    State(app): State<AppState>,
-    Path((section, slug, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
-    f: Result<Form<CommentForm>, FormRejection>,
-) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
-        Ok(w) => w,
-        Err(res) => return Ok(res),
-    };
-    let c = app.store.comment(&id).await?;
-    let c = c
-        .filter(|c| c.article_id == head.article_id && c.status == Status::Published)
-        .ok_or(WebError::NotFound)?;
-    let detail = f.detail.trim();
-    let problem = match ReportReason::parse(&f.reason) {
-        None => Some("Please choose why you are reporting this comment."),
-        Some(ReportReason::Other) if detail.is_empty() => {
-            Some("Please tell us in a few words what is wrong.")
-        }
-        _ if detail.chars().count() > MAX_REPORT_DETAIL => {
-            Some("Please keep the explanation under 500 characters.")
-        }
-        _ if detail.chars().any(|ch| ch.is_control() && ch != '\n') => {
-            Some("The explanation contains characters that are not text.")
-        }
-        _ => None,
-    };
-    if let Some(msg) = problem {
-        return report_page(
-            &app,
-            &headers,
-            &head,
-            &id,
-            &c.body_html,
-            &f.reason,
-            detail,
-            Some(msg.into()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    }
-    if !rate_ok(
-        &app,
-        format!("comment-report:{}", reader.id),
-        60 * MINUTE_MS,
-        REPORTS_PER_HOUR,
-    )
-    .await?
-    {
-        let msg = "You have sent many reports in the last hour. Thank you; please wait a while before sending more.";
-        return report_page(
-            &app,
-            &headers,
-            &head,
-            &id,
-            &c.body_html,
-            &f.reason,
-            detail,
-            Some(msg.into()),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
-    }
-    let threshold = app.store.comment_settings().await?.report_threshold;
-    match app
-        .store
-        .report_comment(
-            &head.article_id,
-            &id,
-            &reader.id,
-            f.reason.trim(),
-            detail,
-            threshold,
-        )
-        .await?
-    {
-        Some((_, version)) => {
-            app.comments.observe(&head.article_id, version);
-            Ok(back_to(
-                &head,
-                f.sort(),
-                f.page(),
-                Some("reported"),
-                "comments",
-            ))
-        }
-        None => Err(WebError::NotFound),
     }
 }
