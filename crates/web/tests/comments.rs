@@ -58,6 +58,35 @@ async fn count_comments(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+/// The kept counts agree with the rows: per article, and replies per comment.
+async fn assert_counts_consistent(app: &TestApp) {
+    let store = &app.db.store;
+    let bad_articles: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM articles a WHERE a.comment_count <> \
+         (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'published')",
+    )
+    .fetch_one(store.reader())
+    .await
+    .unwrap();
+    assert_eq!(bad_articles, 0, "articles.comment_count out of step");
+    let bad_replies: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM comments p WHERE p.reply_count <> \
+         (SELECT COUNT(*) FROM comments c WHERE c.parent_id = p.id AND c.status = 'published')",
+    )
+    .fetch_one(store.reader())
+    .await
+    .unwrap();
+    assert_eq!(bad_replies, 0, "comments.reply_count out of step");
+    let bad_likes: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM comments p WHERE p.like_count <> \
+         (SELECT COUNT(*) FROM comment_likes l WHERE l.comment_id = p.id)",
+    )
+    .fetch_one(store.reader())
+    .await
+    .unwrap();
+    assert_eq!(bad_likes, 0, "comments.like_count out of step");
+}
+
 async fn settings(app: &TestApp, f: impl FnOnce(&mut ModerationSettings)) {
     let mut s = app.db.store.comment_settings().await.unwrap();
     f(&mut s);
@@ -184,6 +213,7 @@ async fn post_reply_and_read_the_thread() {
     ]}, {
         insta::assert_snapshot!("thread", &page[start..end]);
     });
+    assert_counts_consistent(&app).await;
     app.stop().await;
 }
 
@@ -294,6 +324,7 @@ async fn bad_input_is_refused_with_the_text_kept_and_nothing_written() {
         .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(count_comments(&app).await, 1, "only the derby comment");
+    assert_counts_consistent(&app).await;
     app.stop().await;
 }
 
@@ -490,6 +521,7 @@ async fn edit_window_and_deletion() {
         .submit(&app, THREAD, &format!("{THREAD}/{a}/delete"), &[])
         .await;
     assert_eq!(res.status(), 403);
+    assert_counts_consistent(&app).await;
     app.stop().await;
 }
 
@@ -585,6 +617,7 @@ async fn likes_toggle_and_reports_hide_at_the_threshold() {
     assert_eq!(res.status(), 303);
     let (_, page) = app.text(THREAD).await;
     assert!(page.contains("Likeable words"));
+    assert_counts_consistent(&app).await;
     app.stop().await;
 }
 
@@ -710,6 +743,7 @@ async fn pre_moderation_word_lists_links_and_the_audit_trail() {
     assert!(location(&res).contains("held"));
     let res = post(&editor, &app, &[("text", "Staff are not held")]).await;
     assert!(!location(&res).contains("held"));
+    assert_counts_consistent(&app).await;
     app.stop().await;
 }
 
@@ -1085,6 +1119,7 @@ async fn deleted_accounts_leave_anonymous_comments_or_none() {
             assert!(page.contains("Words of Ana") && page.contains("Deleted account"));
             assert!(!page.contains(">Ana<"));
         }
+        assert_counts_consistent(&app).await;
         app.stop().await;
     }
 }
