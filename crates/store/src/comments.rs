@@ -116,6 +116,8 @@ pub struct NewComment {
     pub body: CommentBody,
     pub status: Status,
     pub hold_reason: Option<String>,
+    /// Comments this reader may post per minute (counted in the posting transaction).
+    pub per_minute: i64,
 }
 
 /// Why a write was refused; each is the reader's to fix, with a message in the web layer.
@@ -129,6 +131,8 @@ pub enum Refusal {
     /// Only the writer may change it, within the edit window.
     NotYours,
     EditWindowOver,
+    /// Over the reader's posting rate.
+    TooFast,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -479,25 +479,37 @@ impl Store {
 
     /// Counts a hit on `key` in the current fixed window; true while within `limit`.
     pub async fn hit_rate_limit(&self, key: &str, window_ms: i64, limit: i64) -> Result<bool> {
-        let now = now_ms();
-        let window_start = now - now.rem_euclid(window_ms);
         let mut tx = self.begin().await?;
-        let count: i64 = sqlx::query_scalar(
-            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
-        )
-        .bind(key)
-        .bind(window_start)
-        .fetch_one(&mut *tx)
-        .await?;
-        // Old windows are of no use; clear them now and then.
-        if count == 1 {
-            sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-                .bind(now - 2 * 86_400_000)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let ok = hit_rate_limit_in(&mut tx, key, window_ms, limit).await?;
         tx.commit().await?;
-        Ok(count <= limit)
+        Ok(ok)
     }
+}
+
+/// [`Store::hit_rate_limit`] within the caller's transaction, so that a write and its limit
+/// cost one transaction (on SQLite, one turn of the single writer).
+pub async fn hit_rate_limit_in(
+    tx: &mut crate::Tx,
+    key: &str,
+    window_ms: i64,
+    limit: i64,
+) -> Result<bool> {
+    let now = now_ms();
+    let window_start = now - now.rem_euclid(window_ms);
+    let count: i64 = sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
+    )
+    .bind(key)
+    .bind(window_start)
+    .fetch_one(&mut **tx)
+    .await?;
+    // Old windows are of no use; clear them now and then.
+    if count == 1 {
+        sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+            .bind(now - 2 * 86_400_000)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(count <= limit)
 }

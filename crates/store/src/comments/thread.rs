@@ -18,6 +18,10 @@ impl Store {
         let now = now_ms();
         let hash = body_hash(&c.body.text);
         let mut tx = self.begin().await?;
+        let key = format!("comment:{}", c.reader_id);
+        if !crate::readers::hit_rate_limit_in(&mut tx, &key, 60_000, c.per_minute).await? {
+            return Ok(Err(Refusal::TooFast));
+        }
         let reply_to = c.parent_id.as_deref();
         let parent_id = match &c.parent_id {
             None => None,

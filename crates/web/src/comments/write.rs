@@ -213,17 +213,6 @@ pub async fn post_comment(
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e.0).await,
     };
     let settings = app.store.comment_settings().await?;
-    if !rate_ok(
-        &app,
-        format!("comment:{}", reader.id),
-        MINUTE_MS,
-        settings.per_minute,
-    )
-    .await?
-    {
-        let msg = "You are commenting faster than we allow. Please wait a minute and post again; your text is still here.";
-        return refuse(StatusCode::TOO_MANY_REQUESTS, msg.into()).await;
-    }
     let role = staff_role(&app, &reader).await?;
     let w = Writer {
         staff: role.is_some(),
@@ -246,6 +235,7 @@ pub async fn post_comment(
         body,
         status,
         hold_reason,
+        per_minute: settings.per_minute,
     };
     match app.store.post_comment(&new).await? {
         Ok((id, version)) => {
@@ -257,6 +247,10 @@ pub async fn post_comment(
                 Status::Published => back_to(&head, f.sort(), f.page(), None, &format!("c-{id}")),
                 _ => back_to(&head, f.sort(), f.page(), Some("held"), "comment-form"),
             })
+        }
+        Err(Refusal::TooFast) => {
+            let msg = "You are commenting faster than we allow. Please wait a minute and post again; your text is still here.";
+            refuse(StatusCode::TOO_MANY_REQUESTS, msg.into()).await
         }
         Err(Refusal::Duplicate) => {
             let msg = "You posted this same comment a moment ago. It is already on the page (or waiting for a moderator).";
@@ -314,6 +308,10 @@ fn refusal_message(r: Refusal) -> (StatusCode, &'static str) {
         Refusal::EditWindowOver => (
             StatusCode::FORBIDDEN,
             "Comments can be edited for 10 minutes after posting; this one can no longer be changed. You can delete it and post again.",
+        ),
+        Refusal::TooFast => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "You are commenting faster than we allow. Please wait a minute.",
         ),
         Refusal::Duplicate => (
             StatusCode::CONFLICT,
