@@ -804,6 +804,18 @@ async fn moderators_suspend_and_ban_and_readers_see_why() {
             &app,
             "/newsroom/comments",
             &sanction,
+            &[("action", "warn"), ("reason", "Tone")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = ana.get(&app, THREAD).await;
+    assert!(page.contains("A moderator has warned you"), "{page}");
+    assert!(page.contains("<textarea"), "a warning does not stop anyone");
+    let res = m
+        .submit(
+            &app,
+            "/newsroom/comments",
+            &sanction,
             &[("action", "suspend"), ("days", "abc")],
         )
         .await;
@@ -853,7 +865,7 @@ async fn moderators_suspend_and_ban_and_readers_see_why() {
     assert_eq!(res.status(), 404);
     let log = app.db.store.moderation_log(10).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(&actions[..3], &["restore", "ban", "suspend"]);
+    assert_eq!(&actions[..4], &["restore", "ban", "suspend", "warn"]);
     // Settings form: a bad number re-renders with the message.
     let res = m
         .submit(

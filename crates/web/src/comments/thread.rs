@@ -231,9 +231,14 @@ pub async fn show(
         reader_id: Some(reader.id.clone()),
         liked,
     };
+    // A warning is shown for a month, beside the form.
+    let warned = commenter
+        .warned_at
+        .is_some_and(|t| masthead_store::now_ms() - t < 30 * 86_400_000);
     let me = minijinja::context! {
         display_name => &reader.display_name,
         standing_message => standing,
+        warned,
     };
     let ctx = context(app, head, sort, page, &d, &viewer, Some(me), &form);
     let title = format!("Comments: {}", head.headline);
