@@ -40,6 +40,8 @@ struct FileConfig {
     page_cache_mb: Option<u64>,
     metrics_token: Option<String>,
     search_language: Option<String>,
+    comments_close_after_days: Option<i64>,
+    comments_on_delete: Option<String>,
 }
 
 /// A value that must never be printed.
@@ -223,6 +225,25 @@ impl Settings {
         web.meter.window_ms = i64::from(days) * 86_400_000;
         web.wall_lead_paragraphs = self.wall_lead_paragraphs()?;
         web.search = self.search_options()?;
+        if let Some(v) = env("MASTHEAD_COMMENTS_CLOSE_AFTER_DAYS") {
+            web.comments.close_after_days = v.trim().parse().ok().filter(|d| *d >= 0).with_context(|| {
+                format!("MASTHEAD_COMMENTS_CLOSE_AFTER_DAYS={v} is not a whole number of days (0 keeps threads open)")
+            })?;
+        } else if let Some(d) = self.file.comments_close_after_days {
+            anyhow::ensure!(d >= 0, "comments_close_after_days = {d} must be 0 or more");
+            web.comments.close_after_days = d;
+        }
+        if let Some(v) =
+            env("MASTHEAD_COMMENTS_ON_DELETE").or_else(|| self.file.comments_on_delete.clone())
+        {
+            web.comments.on_delete = match v.trim() {
+                "anonymize" => masthead_web::OnDelete::Anonymize,
+                "remove" => masthead_web::OnDelete::Remove,
+                other => {
+                    anyhow::bail!("MASTHEAD_COMMENTS_ON_DELETE={other}: use anonymize or remove")
+                }
+            };
+        }
         web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
@@ -256,6 +277,7 @@ impl Settings {
             meter_free = web.meter.free,
             meter_window_days = web.meter.window_ms / 86_400_000,
             wall_lead_paragraphs = web.wall_lead_paragraphs,
+            comments = ?web.comments,
             "effective configuration"
         );
     }

@@ -265,3 +265,46 @@ async fn bad_wall_settings_are_clear_errors() {
         assert!(stderr.contains(expect), "{name}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn bad_comment_settings_are_a_clear_error() {
+    let db = TestDb::new().await;
+    for (var, value, expect) in [
+        (
+            "MASTHEAD_COMMENTS_ON_DELETE",
+            "sometimes",
+            "use anonymize or remove",
+        ),
+        (
+            "MASTHEAD_COMMENTS_CLOSE_AFTER_DAYS",
+            "-1",
+            "not a whole number of days",
+        ),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
+            .args(["--data", db.data_dir().to_str().unwrap()])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("MASTHEAD_DATABASE_URL", &db.url)
+            .env("RUST_LOG", "warn")
+            .env(var, value)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{var}={value} was accepted: the server started");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(!status.success());
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(stderr.contains(expect), "{var}: {stderr}");
+    }
+}

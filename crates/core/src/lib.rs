@@ -6,6 +6,7 @@
 //! act on, what is wrong.
 
 pub mod article;
+pub mod comment;
 pub mod email;
 pub mod id;
 pub mod markdown;

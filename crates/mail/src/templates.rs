@@ -210,10 +210,16 @@ mod tests {
     }
 
     #[test]
-    fn the_default_theme_has_the_four_emails() {
+    fn the_default_theme_has_its_emails() {
         assert_eq!(
             templates().names(),
-            ["change_email", "no_account", "register", "sign_in"]
+            [
+                "change_email",
+                "comment_reply",
+                "no_account",
+                "register",
+                "sign_in"
+            ]
         );
     }
 

@@ -48,3 +48,45 @@ fn no_account() {
         })
     ));
 }
+
+#[test]
+fn comment_reply() {
+    let reply = |author: &str, text: &str, id: &str| {
+        json!({
+            "author": author,
+            "excerpt": text,
+            "truncated": false,
+            "headline": "Ferry timetable <revised> for winter",
+            "link": format!("https://courier.example/city/ferry-timetable/comments#c-{id}"),
+        })
+    };
+    insta::assert_snapshot!(snapshot(
+        "comment_reply",
+        json!({
+            "site_name": "The Meridian Courier",
+            "name": "Ana",
+            "count": 2,
+            "replies": [
+                reply("Tom", "The 7:40 boat never runs on time & nobody says why.", "1"),
+                reply("Eve <staff>", "Thanks, we have asked the operator.", "2"),
+            ],
+            "settings_link": "https://courier.example/account",
+        })
+    ));
+    // One reply: the subject names who answered.
+    let (subject, _, _) = EmailTemplates::load(None)
+        .unwrap()
+        .render(
+            "comment_reply",
+            json!({
+                "site_name": "The Meridian Courier", "name": "Ana", "count": 1,
+                "replies": [reply("Tom", "Agreed.", "3")],
+                "settings_link": "https://courier.example/account",
+            }),
+        )
+        .unwrap();
+    assert_eq!(
+        subject,
+        "Tom replied to your comment on The Meridian Courier"
+    );
+}

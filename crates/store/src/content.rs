@@ -58,6 +58,8 @@ pub struct ArticleCard {
     pub breaking: bool,
     pub access: AccessLevel,
     pub lead_photo: Option<PhotoRow>,
+    /// Published comments (kept by `comments.rs`; as of when the row was read).
+    pub comment_count: i64,
 }
 
 /// An article with everything its page shows.
@@ -147,7 +149,7 @@ impl ListFilter<'_> {
 }
 
 const CARD_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, s.slug AS section_slug, \
-     s.name AS section_name, a.published_at, a.breaking, a.access, \
+     s.name AS section_name, a.published_at, a.breaking, a.access, a.comment_count, \
      p.file AS p_file, p.width AS p_width, p.height AS p_height, p.alt AS p_alt, \
      p.caption AS p_caption, p.credit AS p_credit";
 
@@ -604,5 +606,6 @@ fn card_row(r: &AnyRow) -> Result<ArticleCard> {
             .parse()
             .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?,
         lead_photo,
+        comment_count: r.try_get("comment_count")?,
     })
 }

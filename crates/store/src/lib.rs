@@ -10,6 +10,7 @@
 //! (`masthead import` beside a running server) waits for the lock instead of failing half-way.
 //! Reads use a separate pool. On PostgreSQL both are the same pool.
 
+pub mod comments;
 pub mod content;
 pub mod dialect;
 mod group;

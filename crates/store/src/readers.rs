@@ -148,12 +148,7 @@ impl Store {
     /// Counts a hit on `key` in the current fixed window; true while within `limit`.
     pub async fn hit_rate_limit(&self, key: &str, window_ms: i64, limit: i64) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let limit = RateLimit {
-            key: key.to_owned(),
-            window_ms,
-            limit,
-        };
-        let ok = crate::sign_in::hit_rate_limits(&mut tx, &[limit]).await?;
+        let ok = hit_rate_limit_in(&mut tx, key, window_ms, limit).await?;
         tx.commit().await?;
         Ok(ok)
     }
@@ -171,4 +166,20 @@ impl Store {
         .await?;
         Ok(count.unwrap_or(0) >= limit)
     }
+}
+
+/// [`Store::hit_rate_limit`] within the caller's transaction, so that a write and its limit
+/// cost one transaction (on SQLite, one turn of the single writer).
+pub async fn hit_rate_limit_in(
+    tx: &mut crate::Tx,
+    key: &str,
+    window_ms: i64,
+    limit: i64,
+) -> Result<bool> {
+    let limit = RateLimit {
+        key: key.to_owned(),
+        window_ms,
+        limit,
+    };
+    crate::sign_in::hit_rate_limits(tx, &[limit]).await
 }

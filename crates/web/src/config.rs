@@ -33,6 +33,8 @@ pub struct WebConfig {
     pub wall_lead_paragraphs: usize,
     /// The search index's language and how much of a gated article results may quote.
     pub search: masthead_search::SearchOptions,
+    /// Closing threads by age, and what deleted accounts' comments become.
+    pub comments: crate::CommentsConfig,
 }
 
 impl WebConfig {
@@ -55,6 +57,7 @@ impl WebConfig {
             meter: masthead_core::meter::MeterPolicy::default(),
             wall_lead_paragraphs: 2,
             search: masthead_search::SearchOptions::default(),
+            comments: crate::CommentsConfig::default(),
         }
     }
 

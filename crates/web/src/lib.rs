@@ -7,6 +7,7 @@
 
 mod account;
 mod cache;
+mod comments;
 mod config;
 mod error;
 mod middleware;
@@ -25,6 +26,7 @@ use tokio::net::TcpListener;
 
 pub use account::RateLimits;
 pub use cache::PageCache;
+pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};
 pub use theme::Theme;
@@ -45,6 +47,8 @@ pub struct App {
     pub wall: wall::Wall,
     /// This node's search index (see `search::sync` for how it stays current).
     pub search: Arc<masthead_search::SearchIndex>,
+    /// Comment thread versions and loaded thread pages (see `comments`).
+    pub comments: comments::CommentsCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -101,6 +105,7 @@ impl Application {
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             wall,
             search,
+            comments: comments::CommentsCache::new(),
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -137,6 +142,10 @@ impl Application {
             self.state.clone(),
             stop_rx.clone(),
         ));
+        let comments = tokio::spawn(comments::watch_versions(
+            self.state.clone(),
+            stop_rx.clone(),
+        ));
         let watcher = tokio::spawn(cache::watch_content_epoch(
             self.state.clone(),
             stop_rx.clone(),
@@ -152,7 +161,7 @@ impl Application {
             })
             .await?;
         let _ = stop_tx.send(true);
-        let _ = tokio::join!(worker, watcher, index_watcher, stats);
+        let _ = tokio::join!(worker, watcher, index_watcher, comments, stats);
         Ok(())
     }
 }
@@ -162,9 +171,13 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     let store = state.store.clone();
     let app = state.clone();
     let indexer = state.clone();
+    let replies = state.clone();
     jobs::Worker::new(state.store.clone())
         .handle(masthead_store::search_feed::INDEX_ARTICLE, move |job| {
             search::sync::index_article(indexer.clone(), job)
+        })
+        .handle(masthead_store::comments::SEND_REPLY_EMAIL, move |job| {
+            comments::send_reply_email(replies.clone(), job)
         })
         .handle(masthead_store::readers::SEND_SIGN_IN_EMAIL, move |job| {
             account::send_sign_in_email(app.clone(), job)
@@ -201,6 +214,7 @@ fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .merge(account::routes())
         .merge(search::routes())
+        .merge(comments::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

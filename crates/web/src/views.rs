@@ -76,6 +76,8 @@ pub struct CardView {
     pub published_display: String,
     pub photo: Option<PhotoView>,
     pub breaking: bool,
+    /// Published comments when the page was rendered.
+    pub comment_count: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,6 +216,7 @@ pub fn card(app: &AppState, c: &ArticleCard) -> CardView {
         published_display: masthead_core::schedule::dateline(published, &app.config.time_zone),
         photo: c.lead_photo.as_ref().map(photo),
         breaking: c.breaking,
+        comment_count: c.comment_count,
     }
 }
 

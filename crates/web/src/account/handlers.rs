@@ -42,6 +42,8 @@ pub struct AccountForm {
     /// The article whose registration wall holds the form.
     #[serde(default)]
     wall: Option<String>,
+    #[serde(default)]
+    reply_emails: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -739,7 +741,8 @@ pub async fn account_page(
     let Some((reader, _)) = app.current_reader(&headers).await? else {
         return Ok(to_sign_in("/account"));
     };
-    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "" };
+    let reply_emails = app.store.commenter(&reader.id).await?.reply_emails;
+    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "", reply_emails };
     page(
         &app,
         &headers,
@@ -782,6 +785,27 @@ pub async fn daily_edition(
         "/account?notice=edition-on"
     } else {
         "/account?notice=edition-off"
+    })
+    .into_response())
+}
+
+/// The reply-email opt-out (comments).
+pub async fn comment_replies(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (reader, _) = match signed_in_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let on = f.reply_emails.is_some();
+    app.store.set_reply_emails(&reader.id, on).await?;
+    Ok(Redirect::to(if on {
+        "/account?notice=replies-on"
+    } else {
+        "/account?notice=replies-off"
     })
     .into_response())
 }
@@ -875,6 +899,12 @@ pub async fn export(State(app): State<AppState>, headers: HeaderMap) -> Result<R
         return Ok(to_sign_in("/account"));
     };
     let sessions = app.store.count_sessions_of(&reader.id).await?;
+    let comments: Vec<_> = app.store.comments_of_reader(&reader.id).await?.into_iter().map(|c| serde_json::json!({
+        "id": c.id, "article_id": c.article_id, "in_reply_to": c.parent_id, "name": c.author_name,
+        "text": c.body_text, "status": c.status, "likes": c.like_count,
+        "posted_at": masthead_store::from_ms(c.created_at).to_string(),
+        "edited_at": c.edited_at.map(|t| masthead_store::from_ms(t).to_string()),
+    })).collect();
     let iso = |ms: i64| masthead_store::from_ms(ms).to_string();
     let body = serde_json::json!({
         "publication": app.config.site_name,
@@ -890,6 +920,7 @@ pub async fn export(State(app): State<AppState>, headers: HeaderMap) -> Result<R
             "last_sign_in_at": reader.last_sign_in_at.map(iso),
             "active_sessions": sessions,
         },
+        "comments": comments,
     });
     let mut res = axum::Json(body).into_response();
     let h = res.headers_mut();
@@ -929,6 +960,10 @@ pub async fn delete_submit(
         Ok(r) => r,
         Err(res) => return Ok(res),
     };
+    // Comments first (kept as "deleted account" or removed, as configured), then the account.
+    app.store
+        .release_reader_comments(&reader.id, app.config.comments.on_delete)
+        .await?;
     app.store.delete_reader(&reader.id).await?;
     tracing::info!(reader_id = %reader.id, "account deleted at the reader's request");
     let mut res = notice(

@@ -83,6 +83,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(handlers::account_page))
         .route("/account/daily-edition", post(handlers::daily_edition))
         .route("/account/email", post(handlers::change_email))
+        .route("/account/comment-replies", post(handlers::comment_replies))
         .route(
             "/account/sign-out-everywhere",
             post(handlers::sign_out_everywhere),

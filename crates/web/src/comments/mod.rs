@@ -1,0 +1,206 @@
+//! Reader comments: threads, posting, replies, edits, likes, reports, the newsroom's
+//! moderation queue, and reply emails.
+//!
+//! How comments are served and cached (see also docs/architecture.md, "Comments"):
+//!
+//! - The article page stays what it was: cached by the content epoch, with a small "Comments"
+//!   block linking to the thread. Comments never raise the content epoch, so a busy thread does
+//!   not empty any page cache. The count on that block and on article cards is the article's
+//!   `comment_count` as of the page's render (pages re-render at the next content change);
+//!   the thread page is always current.
+//! - The thread lives at `/{section}/{slug}/comments?page=&sort=`, paged (top-level comments
+//!   with their replies). Each thread has a version in the database
+//!   (`comment_threads.version`), raised with every change in the same transaction. Each node
+//!   keeps the versions it knows ([`CommentsCache`]): it learns its own writes at once and other
+//!   nodes' by polling `site_state.comments_epoch` ([`watch_versions`]), one small query per
+//!   poll, then reading only the threads that moved.
+//! - Thread pages are cached per (article, version, sort, page): for anonymous readers as
+//!   finished pages in the page cache (ETag, gzip, brotli, like every reader page); for
+//!   signed-in readers as loaded data, rendered per request with their CSRF token, their likes
+//!   (one query) and their own edit and delete buttons. A version in the key means a change
+//!   never serves a stale thread on the node that made it, and within one poll on the others.
+//! - Everything works without JavaScript: forms post and redirect back to the thread with an
+//!   anchor (`#c-ID`); errors re-render the thread with the reader's text and a message.
+//!
+//! Moderation: see `masthead_core::comment` for the rules and `moderation.rs` for the queue.
+
+mod moderation;
+mod notify;
+mod react;
+mod thread;
+mod view;
+mod write;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicI64, Ordering},
+    },
+};
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+pub use masthead_store::comments::OnDelete;
+use masthead_store::comments::{CommentRow, ThreadPage};
+pub use notify::send_reply_email;
+
+use crate::AppState;
+
+/// Top-level comments per page.
+pub const PER_PAGE: i64 = 20;
+
+/// Comment settings that need a restart (the newsroom's moderation settings live in the
+/// database instead).
+#[derive(Debug, Clone, Copy)]
+pub struct CommentsConfig {
+    /// Threads close this many days after publication (`MASTHEAD_COMMENTS_CLOSE_AFTER_DAYS`);
+    /// 0 keeps them open.
+    pub close_after_days: i64,
+    /// What a deleted account's comments become (`MASTHEAD_COMMENTS_ON_DELETE`).
+    pub on_delete: OnDelete,
+}
+
+impl Default for CommentsConfig {
+    fn default() -> Self {
+        Self {
+            close_after_days: 14,
+            on_delete: OnDelete::Anonymize,
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{section}/{slug}/comments",
+            get(thread::thread_page).post(write::post_comment),
+        )
+        .route(
+            "/{section}/{slug}/comments/{id}/edit",
+            get(write::edit_form).post(write::edit_submit),
+        )
+        .route(
+            "/{section}/{slug}/comments/{id}/delete",
+            post(write::delete_submit),
+        )
+        .route(
+            "/{section}/{slug}/comments/{id}/like",
+            post(react::like_submit),
+        )
+        .route(
+            "/{section}/{slug}/comments/{id}/report",
+            get(react::report_form).post(react::report_submit),
+        )
+        .merge(moderation::routes())
+}
+
+/// What a thread page needs of its article, kept per content epoch.
+#[derive(Debug, Clone)]
+pub struct ThreadHead {
+    pub article_id: String,
+    pub headline: String,
+    pub section_slug: String,
+    pub slug: String,
+    pub published_at: i64,
+}
+
+impl ThreadHead {
+    pub fn article_path(&self) -> String {
+        crate::views::article_path(&self.section_slug, &self.slug)
+    }
+
+    pub fn thread_path(&self) -> String {
+        format!("{}/comments", self.article_path())
+    }
+}
+
+/// A loaded page of a thread, shared by every reader who asks for it at this version.
+pub struct ThreadData {
+    pub page: ThreadPage,
+    pub closed_by_newsroom: bool,
+}
+
+impl ThreadData {
+    pub fn ids(&self) -> Vec<&str> {
+        self.page
+            .top
+            .iter()
+            .chain(&self.page.replies)
+            .map(|c: &CommentRow| c.id.as_str())
+            .collect()
+    }
+}
+
+/// Thread versions this node knows, article heads, and loaded thread pages.
+pub struct CommentsCache {
+    versions: RwLock<HashMap<String, i64>>,
+    /// The comments epoch up to which `versions` is complete; -1 before the first poll.
+    seen_epoch: AtomicI64,
+    heads: quick_cache::sync::Cache<String, (i64, Option<Arc<ThreadHead>>)>,
+    pages: quick_cache::sync::Cache<String, Arc<ThreadData>>,
+}
+
+impl Default for CommentsCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CommentsCache {
+    pub fn new() -> Self {
+        Self {
+            versions: RwLock::new(HashMap::new()),
+            seen_epoch: AtomicI64::new(-1),
+            heads: quick_cache::sync::Cache::new(4096),
+            pages: quick_cache::sync::Cache::new(2048),
+        }
+    }
+
+    pub fn version(&self, article_id: &str) -> i64 {
+        self.versions
+            .read()
+            .ok()
+            .and_then(|m| m.get(article_id).copied())
+            .unwrap_or(0)
+    }
+
+    /// Records a thread version (from a local write, or a poll); versions only move forward.
+    pub fn observe(&self, article_id: &str, version: i64) {
+        if let Ok(mut m) = self.versions.write() {
+            let v = m.entry(article_id.to_owned()).or_insert(version);
+            *v = (*v).max(version);
+        }
+    }
+}
+
+impl AppState {
+    /// Reads the threads that changed since the last look (other nodes' writes).
+    pub async fn refresh_comment_versions(&self) -> Result<(), masthead_store::StoreError> {
+        let c = &self.comments;
+        let epoch = self.store.comments_epoch().await?;
+        let seen = c.seen_epoch.load(Ordering::Acquire);
+        if epoch == seen {
+            return Ok(());
+        }
+        for (article_id, version) in self.store.threads_changed_since(seen).await? {
+            c.observe(&article_id, version);
+        }
+        c.seen_epoch.store(epoch, Ordering::Release);
+        Ok(())
+    }
+}
+
+pub async fn watch_versions(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = state.refresh_comment_versions().await {
+            tracing::warn!(error = %e, "cannot read comment versions; threads may be stale until the database answers");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.epoch_poll) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

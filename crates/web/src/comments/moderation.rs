@@ -1,0 +1,419 @@
+//! The moderation queue under `/newsroom/comments`: lists (pending, reported, approved,
+//! rejected), decisions on comments (approve, reject, feature), on commenters (warn, suspend,
+//! ban, restore), on threads (close, reopen), the settings form, and the audit trail. Server-
+//! rendered forms, usable by keyboard. Staff with a moderating role only (admin, editor,
+//! moderator): a signed-in reader whose address is in the staff table.
+
+use axum::{
+    Form, Router,
+    extract::{Path, Query, State, rejection::FormRejection},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use masthead_core::{
+    EmailAddress,
+    comment::{ModerationMode, ModerationSettings, parse_word_list},
+};
+use masthead_store::{
+    comments::{Decision, QueueTab, Sanction},
+    readers::Reader,
+};
+use serde::Deserialize;
+
+use super::view;
+use crate::{AppState, account::cookies, error::WebError};
+
+const QUEUE_LIMIT: i64 = 100;
+const ACTIONS_PER_MINUTE: i64 = 300;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/newsroom/comments", get(queue))
+        .route("/newsroom/comments/{id}/decide", post(decide))
+        .route("/newsroom/commenters/{id}/sanction", post(sanction))
+        .route("/newsroom/comments/settings", post(save_settings))
+        .route("/newsroom/threads/{article_id}", post(thread_state))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    tab: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ModForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    tab: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    trusted_after: String,
+    #[serde(default)]
+    banned_words: String,
+    #[serde(default)]
+    suspect_words: String,
+    #[serde(default)]
+    hold_links: Option<String>,
+    #[serde(default)]
+    report_threshold: String,
+    #[serde(default)]
+    per_minute: String,
+}
+
+/// The signed-in moderator, or the response to send instead (sign in, or 403).
+async fn moderator(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Result<Reader, Response>, WebError> {
+    let Some((reader, _)) = app.current_reader(headers).await? else {
+        return Ok(Err(
+            Redirect::to("/sign-in?return_to=/newsroom/comments").into_response()
+        ));
+    };
+    let role = match EmailAddress::parse(&reader.email) {
+        Ok(e) => app.store.staff_role(&e).await?,
+        Err(_) => None,
+    };
+    if role.is_some_and(|r| r.can_moderate()) {
+        return Ok(Ok(reader));
+    }
+    let res = view::notice(
+        app,
+        headers,
+        StatusCode::FORBIDDEN,
+        "For moderators only",
+        "This page is for the newsroom's moderators. If you should have access, ask an editor to add your address as staff.",
+        ("/", "Back to the front page"),
+    )
+    .await?;
+    Ok(Err(res))
+}
+
+/// A moderating POST: CSRF, moderator, rate limit.
+async fn moderating_post(
+    app: &AppState,
+    headers: &HeaderMap,
+    f: &ModForm,
+) -> Result<Result<Reader, Response>, WebError> {
+    if !cookies::csrf_ok(headers, &f.csrf) {
+        let res = view::notice(app, headers, StatusCode::FORBIDDEN, "This form has expired",
+            "For your security, the form could not be accepted. Please reload the queue and try again. Nothing was changed.",
+            ("/newsroom/comments", "Back to the queue")).await?;
+        return Ok(Err(res));
+    }
+    let reader = match moderator(app, headers).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(Err(res)),
+    };
+    if !app
+        .store
+        .hit_rate_limit(
+            &format!("moderate:{}", reader.id),
+            60_000,
+            ACTIONS_PER_MINUTE,
+        )
+        .await?
+    {
+        let res = view::notice(
+            app,
+            headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Please wait a little",
+            "That was a great many decisions in one minute. Please wait a moment and continue.",
+            ("/newsroom/comments", "Back to the queue"),
+        )
+        .await?;
+        return Ok(Err(res));
+    }
+    Ok(Ok(reader))
+}
+
+fn form(f: Result<Form<ModForm>, FormRejection>) -> Result<ModForm, WebError> {
+    f.map(|Form(f)| f).map_err(|_| {
+        WebError::BadRequest(
+            "The form could not be read. Please reload the queue and try again.".into(),
+        )
+    })
+}
+
+fn back(tab: &str, notice: &str) -> Response {
+    let tab = QueueTab::parse(tab).map(|_| tab).unwrap_or("pending");
+    Redirect::to(&format!("/newsroom/comments?tab={tab}&notice={notice}")).into_response()
+}
+
+pub async fn queue(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, WebError> {
+    let reader = match moderator(&app, &headers).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let tab_name = q.tab.as_deref().unwrap_or("pending");
+    let tab = QueueTab::parse(tab_name).ok_or_else(|| {
+        WebError::BadRequest("Unknown list: use pending, reported, approved or rejected.".into())
+    })?;
+    settings_page(
+        &app,
+        &headers,
+        &reader,
+        tab,
+        tab_name,
+        q.notice,
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn settings_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    reader: &Reader,
+    tab: QueueTab,
+    tab_name: &str,
+    notice: Option<String>,
+    settings: Option<ModerationSettings>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let items = app.store.moderation_queue(tab, QUEUE_LIMIT).await?;
+    let tz = &app.config.time_zone;
+    let items: Vec<minijinja::Value> = items
+        .iter()
+        .map(|i| {
+            let c = &i.comment;
+            let path = crate::views::article_path(&i.section_slug, &i.article_slug);
+            minijinja::context! {
+                id => &c.id,
+                author => if c.reader_id.is_some() { c.author_name.as_str() } else { "Deleted account" },
+                reader_id => &c.reader_id,
+                role => &c.author_role,
+                html => &c.body_html,
+                status => c.status,
+                hold_reason => &c.hold_reason,
+                featured => c.featured,
+                open_reports => c.open_reports,
+                reports => i.reports.iter().map(|(r, d)| minijinja::context! { reason => r, detail => d }).collect::<Vec<_>>(),
+                posted => masthead_core::schedule::dateline(masthead_store::from_ms(c.created_at), tz),
+                article_headline => &i.article_headline,
+                article_url => &path,
+                article_id => &c.article_id,
+                thread_url => format!("{path}/comments#c-{}", c.id),
+            }
+        })
+        .collect();
+    let log: Vec<minijinja::Value> = app
+        .store
+        .moderation_log(50)
+        .await?
+        .iter()
+        .map(|e| {
+            minijinja::context! {
+                when => masthead_core::schedule::dateline(masthead_store::from_ms(e.created_at), tz),
+                moderator => &e.moderator, action => &e.action, reason => &e.reason,
+                comment_id => &e.comment_id, reader_id => &e.reader_id,
+            }
+        })
+        .collect();
+    let s = match settings {
+        Some(s) => s,
+        None => app.store.comment_settings().await?,
+    };
+    let ctx = minijinja::context! {
+        moderator => &reader.email,
+        tab => tab_name,
+        tabs => ["pending", "reported", "approved", "rejected"],
+        items, log, notice, error,
+        settings => minijinja::context! {
+            mode => s.mode.as_str(), trusted_after => s.trusted_after,
+            banned_words => s.banned_words.join("\n"), suspect_words => s.suspect_words.join("\n"),
+            hold_links => s.hold_links, report_threshold => s.report_threshold, per_minute => s.per_minute,
+        },
+    };
+    view::render(
+        app,
+        headers,
+        "newsroom/comments.html",
+        "Comment moderation",
+        "/newsroom/comments",
+        status,
+        ctx,
+    )
+    .await
+}
+
+pub async fn decide(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    f: Result<Form<ModForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let reader = match moderating_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let decision = Decision::parse(&f.action).ok_or_else(|| {
+        WebError::BadRequest("Unknown decision: use approve, reject, feature or unfeature.".into())
+    })?;
+    let c = app.store.comment(&id).await?.ok_or(WebError::NotFound)?;
+    match app
+        .store
+        .moderate_comment(&id, decision, &reader.email, f.reason.trim())
+        .await?
+    {
+        Some(version) => {
+            app.comments.observe(&c.article_id, version);
+            app.jobs_wake.notify_one();
+            Ok(back(&f.tab, decision.as_str()))
+        }
+        None => Err(WebError::NotFound),
+    }
+}
+
+pub async fn sanction(
+    State(app): State<AppState>,
+    Path(reader_id): Path<String>,
+    headers: HeaderMap,
+    f: Result<Form<ModForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let reader = match moderating_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let s = match f.action.as_str() {
+        "warn" => Sanction::Warn,
+        "ban" => Sanction::Ban,
+        "restore" => Sanction::Restore,
+        "suspend" => match f.days.trim().parse::<i64>() {
+            Ok(d) if (1..=365).contains(&d) => {
+                Sanction::Suspend(masthead_store::now_ms() + d * 86_400_000)
+            }
+            _ => {
+                return Err(WebError::BadRequest(
+                    "A suspension lasts 1 to 365 days: please enter a number of days.".into(),
+                ));
+            }
+        },
+        _ => {
+            return Err(WebError::BadRequest(
+                "Unknown action: use warn, suspend, ban or restore.".into(),
+            ));
+        }
+    };
+    if !app
+        .store
+        .sanction_commenter(&reader_id, s, &reader.email, f.reason.trim())
+        .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(back(&f.tab, s.as_str()))
+}
+
+pub async fn thread_state(
+    State(app): State<AppState>,
+    Path(article_id): Path<String>,
+    headers: HeaderMap,
+    f: Result<Form<ModForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let reader = match moderating_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let closed = match f.action.as_str() {
+        "close" => true,
+        "open" => false,
+        _ => {
+            return Err(WebError::BadRequest(
+                "Unknown action: use close or open.".into(),
+            ));
+        }
+    };
+    let exists: Option<String> = app.store.article_id_exists(&article_id).await?;
+    if exists.is_none() {
+        return Err(WebError::NotFound);
+    }
+    let version = app
+        .store
+        .set_thread_closed(&article_id, closed, &reader.email)
+        .await?;
+    app.comments.observe(&article_id, version);
+    Ok(back(&f.tab, if closed { "closed" } else { "opened" }))
+}
+
+pub async fn save_settings(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    f: Result<Form<ModForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let reader = match moderating_post(&app, &headers, &f).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
+    };
+    let num = |v: &str, lo: i64, hi: i64| {
+        v.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+    };
+    let parsed = (
+        ModerationMode::parse(&f.mode),
+        num(&f.trusted_after, 0, 1000),
+        num(&f.report_threshold, 0, 1000),
+        num(&f.per_minute, 1, 100_000),
+    );
+    let settings = ModerationSettings {
+        mode: parsed.0.unwrap_or(ModerationMode::Post),
+        trusted_after: parsed.1.unwrap_or(0),
+        banned_words: parse_word_list(&f.banned_words),
+        suspect_words: parse_word_list(&f.suspect_words),
+        hold_links: f.hold_links.is_some(),
+        report_threshold: parsed.2.unwrap_or(0),
+        per_minute: parsed.3.unwrap_or(1),
+    };
+    let error = match parsed {
+        (None, ..) => Some("Choose a moderation mode."),
+        (_, None, ..) => Some("“Trusted after” must be a whole number from 0 to 1000."),
+        (_, _, None, _) => {
+            Some("The report threshold must be a whole number from 0 (never hide) to 1000.")
+        }
+        (.., None) => Some("Comments per minute must be a whole number from 1."),
+        _ => None,
+    };
+    if let Some(e) = error {
+        return settings_page(
+            &app,
+            &headers,
+            &reader,
+            QueueTab::Pending,
+            "pending",
+            None,
+            Some(settings),
+            Some(e.into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    app.store
+        .save_comment_settings(&settings, &reader.email)
+        .await?;
+    Ok(back("pending", "settings"))
+}

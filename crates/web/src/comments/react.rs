@@ -1,0 +1,219 @@
+//! Reactions: likes (one per reader, pressed again to undo) and reports (with a reason; at the
+//! newsroom's threshold the comment is hidden until a moderator decides).
+
+use axum::{
+    Form,
+    extract::{Path, State, rejection::FormRejection},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use masthead_core::comment::ReportReason;
+use masthead_store::comments::Status;
+
+use super::{
+    ThreadHead, thread, view,
+    write::{CommentForm, MINUTE_MS, again, back_to, form, rate_ok, writer},
+};
+use crate::{AppState, error::WebError};
+
+const LIKES_PER_MINUTE: i64 = 60;
+const REPORTS_PER_HOUR: i64 = 20;
+/// The longest "other" text on a report.
+const MAX_REPORT_DETAIL: usize = 500;
+
+pub async fn like_submit(
+    State(app): State<AppState>,
+    Path((section, slug, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    f: Result<Form<CommentForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
+        Ok(w) => w,
+        Err(res) => return Ok(res),
+    };
+    if !rate_ok(
+        &app,
+        format!("comment-like:{}", reader.id),
+        MINUTE_MS,
+        LIKES_PER_MINUTE,
+    )
+    .await?
+    {
+        return again(
+            &app,
+            &headers,
+            &head,
+            &reader,
+            &f,
+            StatusCode::TOO_MANY_REQUESTS,
+            "You are liking comments faster than we allow. Please wait a minute.".into(),
+        )
+        .await;
+    }
+    match app
+        .store
+        .toggle_like(&head.article_id, &id, &reader.id)
+        .await?
+    {
+        Some((_, version)) => {
+            app.comments.observe(&head.article_id, version);
+            Ok(back_to(&head, f.sort(), f.page(), None, &format!("c-{id}")))
+        }
+        None => Err(WebError::NotFound),
+    }
+}
+
+pub async fn report_form(
+    State(app): State<AppState>,
+    Path((section, slug, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let head = thread::head(&app, &slug)
+        .await?
+        .filter(|h| h.section_slug == section)
+        .ok_or(WebError::NotFound)?;
+    if app.current_reader(&headers).await?.is_none() {
+        return Ok(
+            Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response(),
+        );
+    }
+    let c = app.store.comment(&id).await?;
+    let c = c
+        .filter(|c| c.article_id == head.article_id && c.status == Status::Published)
+        .ok_or(WebError::NotFound)?;
+    report_page(
+        &app,
+        &headers,
+        &head,
+        &c.id,
+        &c.body_html,
+        "",
+        "",
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn report_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    head: &ThreadHead,
+    id: &str,
+    comment_html: &str,
+    reason: &str,
+    detail: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let reasons: Vec<&str> = ReportReason::ALL.iter().map(|r| r.as_str()).collect();
+    let ctx = minijinja::context! {
+        thread => minijinja::context! { headline => &head.headline, url => head.thread_path() },
+        comment_id => id, comment_html, reasons, reason, detail, error,
+    };
+    let path = format!("{}/{id}/report", head.thread_path());
+    view::render(
+        app,
+        headers,
+        "comments/report.html",
+        "Report a comment",
+        &path,
+        status,
+        ctx,
+    )
+    .await
+}
+
+pub async fn report_submit(
+    State(app): State<AppState>,
+    Path((section, slug, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    f: Result<Form<CommentForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
+        Ok(w) => w,
+        Err(res) => return Ok(res),
+    };
+    let c = app.store.comment(&id).await?;
+    let c = c
+        .filter(|c| c.article_id == head.article_id && c.status == Status::Published)
+        .ok_or(WebError::NotFound)?;
+    let detail = f.detail.trim();
+    let problem = match ReportReason::parse(&f.reason) {
+        None => Some("Please choose why you are reporting this comment."),
+        Some(ReportReason::Other) if detail.is_empty() => {
+            Some("Please tell us in a few words what is wrong.")
+        }
+        _ if detail.chars().count() > MAX_REPORT_DETAIL => {
+            Some("Please keep the explanation under 500 characters.")
+        }
+        _ if detail.chars().any(|ch| ch.is_control() && ch != '\n') => {
+            Some("The explanation contains characters that are not text.")
+        }
+        _ => None,
+    };
+    if let Some(msg) = problem {
+        return report_page(
+            &app,
+            &headers,
+            &head,
+            &id,
+            &c.body_html,
+            &f.reason,
+            detail,
+            Some(msg.into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    if !rate_ok(
+        &app,
+        format!("comment-report:{}", reader.id),
+        60 * MINUTE_MS,
+        REPORTS_PER_HOUR,
+    )
+    .await?
+    {
+        let msg = "You have sent many reports in the last hour. Thank you; please wait a while before sending more.";
+        return report_page(
+            &app,
+            &headers,
+            &head,
+            &id,
+            &c.body_html,
+            &f.reason,
+            detail,
+            Some(msg.into()),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+    let threshold = app.store.comment_settings().await?.report_threshold;
+    match app
+        .store
+        .report_comment(
+            &head.article_id,
+            &id,
+            &reader.id,
+            f.reason.trim(),
+            detail,
+            threshold,
+        )
+        .await?
+    {
+        Some((_, version)) => {
+            app.comments.observe(&head.article_id, version);
+            Ok(back_to(
+                &head,
+                f.sort(),
+                f.page(),
+                Some("reported"),
+                "comments",
+            ))
+        }
+        None => Err(WebError::NotFound),
+    }
+}

@@ -1,0 +1,499 @@
+//! Writing: post, reply, edit, delete, like, report. Each POST checks the CSRF token, then
+//! the reader, then their input; a refusal shows the thread (or form) again with what they
+//! typed and what to do. Success redirects back to the thread at the comment's anchor.
+
+use axum::{
+    Form,
+    extract::{Path, State, rejection::FormRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use masthead_core::{
+    EmailAddress,
+    comment::{self, CommentBody, Decision, Writer},
+};
+use masthead_store::{
+    comments::{NewComment, Refusal, Sort, Status},
+    readers::Reader,
+};
+use serde::Deserialize;
+
+use super::{
+    ThreadHead,
+    thread::{self, FormState},
+    view,
+};
+use crate::{AppState, account::cookies, error::WebError};
+
+pub(super) const MINUTE_MS: i64 = 60_000;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) text: String,
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) parent: Option<String>,
+    #[serde(default)]
+    pub(super) sort: Option<String>,
+    #[serde(default)]
+    pub(super) page: Option<String>,
+    #[serde(default)]
+    pub(super) reason: String,
+    #[serde(default)]
+    pub(super) detail: String,
+}
+
+impl CommentForm {
+    pub(super) fn sort(&self) -> Sort {
+        self.sort
+            .as_deref()
+            .and_then(Sort::parse)
+            .unwrap_or(Sort::Oldest)
+    }
+
+    pub(super) fn page(&self) -> i64 {
+        thread::parse_page(self.page.as_deref()).unwrap_or(1)
+    }
+}
+
+pub(super) fn form(f: Result<Form<CommentForm>, FormRejection>) -> Result<CommentForm, WebError> {
+    f.map(|Form(f)| f).map_err(|_| {
+        WebError::BadRequest(
+            "The form could not be read (was it sent from this site's comment form?). Please go back and try again."
+                .into(),
+        )
+    })
+}
+
+/// The checks every comment POST starts with: the CSRF token, the article, the reader.
+/// Returns the response to send instead when one fails.
+pub(super) async fn writer(
+    app: &AppState,
+    headers: &HeaderMap,
+    f: &CommentForm,
+    section: &str,
+    slug: &str,
+) -> Result<Result<(std::sync::Arc<ThreadHead>, Reader), Response>, WebError> {
+    if !cookies::csrf_ok(headers, &f.csrf) {
+        let res = view::notice(
+            app,
+            headers,
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "For your security, the form could not be accepted. Please go back, reload the page and try again. Nothing was posted.",
+            (&format!("/{section}/{slug}/comments"), "Back to the comments"),
+        )
+        .await?;
+        return Ok(Err(res));
+    }
+    let head = thread::head(app, slug)
+        .await?
+        .filter(|h| h.section_slug == section)
+        .ok_or(WebError::NotFound)?;
+    match app.current_reader(headers).await? {
+        Some((r, _)) => Ok(Ok((head, r))),
+        None => Ok(Err(Redirect::to(&format!(
+            "/sign-in?return_to={}",
+            head.thread_path()
+        ))
+        .into_response())),
+    }
+}
+
+/// The thread again, with the reader's text and a message.
+pub(super) async fn again(
+    app: &AppState,
+    headers: &HeaderMap,
+    head: &ThreadHead,
+    reader: &Reader,
+    f: &CommentForm,
+    status: StatusCode,
+    error: String,
+) -> Result<Response, WebError> {
+    let state = FormState {
+        text: f.text.clone(),
+        name: f.name.clone(),
+        parent: f.parent.clone().filter(|p| !p.is_empty()),
+        error: Some(error),
+        notice: None,
+    };
+    let mut res = thread::show(
+        app,
+        headers,
+        head,
+        f.sort(),
+        f.page(),
+        reader,
+        state,
+        status,
+    )
+    .await?;
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    }
+    Ok(res)
+}
+
+pub(super) fn back_to(
+    head: &ThreadHead,
+    sort: Sort,
+    page: i64,
+    notice: Option<&str>,
+    anchor: &str,
+) -> Response {
+    let mut url = view::thread_url(head, sort, page);
+    if let Some(n) = notice {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str("notice=");
+        url.push_str(n);
+    }
+    Redirect::to(&format!("{url}#{anchor}")).into_response()
+}
+
+pub(super) async fn rate_ok(
+    app: &AppState,
+    key: String,
+    window_ms: i64,
+    limit: i64,
+) -> Result<bool, WebError> {
+    Ok(app.store.hit_rate_limit(&key, window_ms, limit).await?)
+}
+
+async fn staff_role(
+    app: &AppState,
+    reader: &Reader,
+) -> Result<Option<masthead_core::Role>, WebError> {
+    match EmailAddress::parse(&reader.email) {
+        Ok(e) => Ok(app.store.staff_role(&e).await?),
+        Err(_) => Ok(None),
+    }
+}
+
+pub async fn post_comment(
+    State(app): State<AppState>,
+    Path((section, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    f: Result<Form<CommentForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
+        Ok(w) => w,
+        Err(res) => return Ok(res),
+    };
+    let refuse = |status, msg: String| again(&app, &headers, &head, &reader, &f, status, msg);
+    let closed = app.store.thread_closed(&head.article_id).await?;
+    if !thread::is_open(&app, &head, closed) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Comments on this article are closed.".into(),
+        )
+        .await;
+    }
+    let commenter = app.store.commenter(&reader.id).await?;
+    if let Err(e) = commenter
+        .standing
+        .may_post(masthead_store::now_ms(), &app.config.time_zone)
+    {
+        return refuse(StatusCode::FORBIDDEN, e.0).await;
+    }
+    let name = match &reader.display_name {
+        Some(n) => n.clone(),
+        None => match comment::parse_display_name(&f.name) {
+            Ok(n) => n,
+            Err(e) => return refuse(StatusCode::BAD_REQUEST, e.0).await,
+        },
+    };
+    let body = match CommentBody::parse(&f.text) {
+        Ok(b) => b,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.0).await,
+    };
+    let settings = app.store.comment_settings().await?;
+    let role = staff_role(&app, &reader).await?;
+    let w = Writer {
+        staff: role.is_some(),
+        approved_comments: commenter.approved_count,
+    };
+    let (status, hold_reason) = match comment::decide(&settings, w, &body) {
+        Decision::Publish => (Status::Published, None),
+        Decision::Hold(reason) => (Status::Pending, Some(reason)),
+        Decision::Refuse(msg) => return refuse(StatusCode::BAD_REQUEST, msg).await,
+    };
+    if reader.display_name.is_none() {
+        app.store.set_display_name(&reader.id, &name).await?;
+    }
+    let new = NewComment {
+        article_id: head.article_id.clone(),
+        parent_id: f.parent.clone().filter(|p| !p.is_empty()),
+        reader_id: reader.id.clone(),
+        author_name: name,
+        author_role: role.map(|r| r.as_str().to_owned()),
+        body,
+        status,
+        hold_reason,
+        per_minute: settings.per_minute,
+    };
+    match app.store.post_comment(&new).await? {
+        Ok((id, version)) => {
+            app.comments.observe(&head.article_id, version);
+            app.jobs_wake.notify_one();
+            metrics::counter!("masthead_comments_posted_total", "status" => status.as_str())
+                .increment(1);
+            Ok(match status {
+                Status::Published => back_to(&head, f.sort(), f.page(), None, &format!("c-{id}")),
+                _ => back_to(&head, f.sort(), f.page(), Some("held"), "comment-form"),
+            })
+        }
+        Err(Refusal::TooFast) => {
+            let msg = "You are commenting faster than we allow. Please wait a minute and post again; your text is still here.";
+            refuse(StatusCode::TOO_MANY_REQUESTS, msg.into()).await
+        }
+        Err(Refusal::Duplicate) => {
+            let msg = "You posted this same comment a moment ago. It is already on the page (or waiting for a moderator).";
+            refuse(StatusCode::CONFLICT, msg.into()).await
+        }
+        Err(_) => {
+            // The reply form of a missing comment is not on the page: show the text in the
+            // main form instead.
+            let msg = "The comment you replied to is no longer available. You can post your text as a new comment instead.";
+            let mut f = f.clone();
+            f.parent = None;
+            again(
+                &app,
+                &headers,
+                &head,
+                &reader,
+                &f,
+                StatusCode::NOT_FOUND,
+                msg.into(),
+            )
+            .await
+        }
+    }
+}
+
+/// Someone else's comment, a comment on another article, or one that is gone.
+async fn not_theirs(
+    app: &AppState,
+    headers: &HeaderMap,
+    head: &ThreadHead,
+    status: StatusCode,
+    msg: &str,
+) -> Result<Response, WebError> {
+    view::notice(
+        app,
+        headers,
+        status,
+        "That comment cannot be changed",
+        msg,
+        (&head.thread_path(), "Back to the comments"),
+    )
+    .await
+}
+
+fn refusal_message(r: Refusal) -> (StatusCode, &'static str) {
+    match r {
+        Refusal::NotFound => (
+            StatusCode::NOT_FOUND,
+            "We could not find that comment. It may have been deleted.",
+        ),
+        Refusal::NotYours => (
+            StatusCode::FORBIDDEN,
+            "Only its writer can change a comment, and only while it is on the page.",
+        ),
+        Refusal::EditWindowOver => (
+            StatusCode::FORBIDDEN,
+            "Comments can be edited for 10 minutes after posting; this one can no longer be changed. You can delete it and post again.",
+        ),
+        Refusal::TooFast => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "You are commenting faster than we allow. Please wait a minute.",
+        ),
+        Refusal::Duplicate => (
+            StatusCode::CONFLICT,
+            "You posted this same comment a moment ago.",
+        ),
+    }
+}
+
+pub async fn edit_form(
+    State(app): State<AppState>,
+    Path((section, slug, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let head = thread::head(&app, &slug)
+        .await?
+        .filter(|h| h.section_slug == section)
+        .ok_or(WebError::NotFound)?;
+    let Some((reader, _)) = app.current_reader(&headers).await? else {
+        return Ok(
+            Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response(),
+        );
+    };
+    let c = app
+        .store
+        .comment(&id)
+        .await?
+        .filter(|c| c.article_id == head.article_id)
+        .ok_or(WebError::NotFound)?;
+    if c.reader_id.as_deref() != Some(reader.id.as_str()) || c.status == Status::Deleted {
+        let (s, m) = refusal_message(Refusal::NotYours);
+        return not_theirs(&app, &headers, &head, s, m).await;
+    }
+    if !comment::can_edit(c.created_at, masthead_store::now_ms()) {
+        let (s, m) = refusal_message(Refusal::EditWindowOver);
+        return not_theirs(&app, &headers, &head, s, m).await;
+    }
+    edit_page(
+        &app,
+        &headers,
+        &head,
+        &id,
+        &c.body_text,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn edit_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    head: &ThreadHead,
+    id: &str,
+    text: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let ctx = minijinja::context! {
+        thread => minijinja::context! { headline => &head.headline, url => head.thread_path(), article_url => head.article_path() },
+        comment_id => id, text, error, max_chars => comment::MAX_CHARS,
+    };
+    let path = format!("{}/{id}/edit", head.thread_path());
+    view::render(
+        app,
+        headers,
+        "comments/edit.html",
+        "Edit your comment",
+        &path,
+        status,
+        ctx,
+    )
+    .await
+}
+
+pub async fn edit_submit(
+    State(app): State<AppState>,
+    Path((section, slug, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    f: Result<Form<CommentForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
+        Ok(w) => w,
+        Err(res) => return Ok(res),
+    };
+    let bad =
+        |status, msg: String| edit_page(&app, &headers, &head, &id, &f.text, Some(msg), status);
+    let body = match CommentBody::parse(&f.text) {
+        Ok(b) => b,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, e.0).await,
+    };
+    let settings = app.store.comment_settings().await?;
+    if !rate_ok(
+        &app,
+        format!("comment:{}", reader.id),
+        MINUTE_MS,
+        settings.per_minute,
+    )
+    .await?
+    {
+        return bad(
+            StatusCode::TOO_MANY_REQUESTS,
+            "You are changing comments faster than we allow. Please wait a minute.".into(),
+        )
+        .await;
+    }
+    let commenter = app.store.commenter(&reader.id).await?;
+    let role = staff_role(&app, &reader).await?;
+    let w = Writer {
+        staff: role.is_some(),
+        approved_comments: commenter.approved_count,
+    };
+    let (status, hold) = match comment::decide(&settings, w, &body) {
+        Decision::Publish => (Status::Published, None),
+        Decision::Hold(r) => (Status::Pending, Some(r)),
+        Decision::Refuse(msg) => return bad(StatusCode::BAD_REQUEST, msg).await,
+    };
+    if app
+        .store
+        .comment(&id)
+        .await?
+        .is_none_or(|c| c.article_id != head.article_id)
+    {
+        return Err(WebError::NotFound);
+    }
+    match app
+        .store
+        .edit_comment(&id, &reader.id, &body, status, hold.as_deref())
+        .await?
+    {
+        Ok(version) => {
+            app.comments.observe(&head.article_id, version);
+            let notice = (status == Status::Pending).then_some("held");
+            Ok(back_to(
+                &head,
+                f.sort(),
+                f.page(),
+                notice,
+                &format!("c-{id}"),
+            ))
+        }
+        Err(r) => {
+            let (s, m) = refusal_message(r);
+            not_theirs(&app, &headers, &head, s, m).await
+        }
+    }
+}
+
+pub async fn delete_submit(
+    State(app): State<AppState>,
+    Path((section, slug, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    f: Result<Form<CommentForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = form(f)?;
+    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
+        Ok(w) => w,
+        Err(res) => return Ok(res),
+    };
+    if app
+        .store
+        .comment(&id)
+        .await?
+        .is_none_or(|c| c.article_id != head.article_id)
+    {
+        return Err(WebError::NotFound);
+    }
+    match app.store.delete_own_comment(&id, &reader.id).await? {
+        Ok((_, version)) => {
+            app.comments.observe(&head.article_id, version);
+            Ok(back_to(
+                &head,
+                f.sort(),
+                f.page(),
+                Some("deleted"),
+                "comments",
+            ))
+        }
+        Err(r) => {
+            let (s, m) = refusal_message(r);
+            not_theirs(&app, &headers, &head, s, m).await
+        }
+    }
+}
