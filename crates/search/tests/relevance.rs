@@ -175,7 +175,7 @@ fn docs() -> Vec<IndexDoc> {
             updated_at: T0 + a.day * DAY,
             free: a.free,
             // The first two paragraphs, as the web layer cuts them for these bodies.
-            lead_in: a.body.split("\n\n").take(2).collect::<Vec<_>>().join("\n"),
+            lead_in: a.body.lines().take(2).collect::<Vec<_>>().join("\n"),
         })
         .collect()
 }

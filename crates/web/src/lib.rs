@@ -47,6 +47,8 @@ pub struct App {
     pub wall: wall::Wall,
     /// This node's search index (see `search::sync` for how it stays current).
     pub search: Arc<masthead_search::SearchIndex>,
+    /// Held while this node applies changes to its search index (`search::sync`).
+    pub search_updates: tokio::sync::Mutex<()>,
     /// Comment thread versions and loaded thread pages (see `comments`).
     pub comments: comments::CommentsCache,
 }
@@ -105,6 +107,7 @@ impl Application {
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             wall,
             search,
+            search_updates: tokio::sync::Mutex::new(()),
             comments: comments::CommentsCache::new(),
         }));
         let router = router(state.clone());

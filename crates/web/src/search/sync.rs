@@ -174,6 +174,9 @@ pub async fn index_article(app: AppState, job: ClaimedJob) -> Result<(), String>
         .ok_or("index_article job without article_id")?
         .to_owned();
     let index = app.search.clone();
+    // One update at a time: the job worker runs jobs concurrently, and two catch-ups racing
+    // could let an older snapshot of an article land after a newer one.
+    let _one_at_a_time = app.search_updates.lock().await;
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let updated_at = app
         .store
@@ -216,6 +219,7 @@ pub async fn watch_index(app: AppState, mut stop: tokio::sync::watch::Receiver<b
         let index = app.search.clone();
         match tokio::task::spawn_blocking(move || index.follow_swap()).await {
             Ok(Ok(Some(_))) => {
+                let _one_at_a_time = app.search_updates.lock().await;
                 if let Err(e) = catch_up(&app.store, &app.search, None).await {
                     tracing::warn!(
                         error = format!("{e:#}"),
