@@ -420,13 +420,7 @@ async fn staff_links_work_only_in_the_browser_that_asked() {
     // The right browser still can, and gets a short staff session.
     let res = desk.post_link(&app, &link, &link).await;
     assert_eq!(res.status(), 303);
-    let session = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("mh_session="))
-        .unwrap();
+    let session = session_cookie(&res);
     assert!(session.contains("Max-Age=43200"), "{session}");
 
     // A reader's link works on any device, with a month-long session.
@@ -443,15 +437,19 @@ async fn staff_links_work_only_in_the_browser_that_asked() {
     let other = Browser::new();
     let res = other.post_link(&app, &link, &link).await;
     assert_eq!(res.status(), 303);
-    let session = res
-        .headers()
+    let session = session_cookie(&res);
+    assert!(session.contains("Max-Age=2592000"), "{session}");
+    app.stop().await;
+}
+
+/// The `Set-Cookie` value that starts a session.
+fn session_cookie(res: &reqwest::Response) -> String {
+    res.headers()
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .find(|c| c.starts_with("mh_session="))
-        .unwrap();
-    assert!(session.contains("Max-Age=2592000"), "{session}");
-    app.stop().await;
+        .expect("a session cookie")
 }
 
 fn json_ld(html: &str) -> serde_json::Value {
