@@ -774,19 +774,7 @@ pub async fn daily_edition(
     headers: HeaderMap,
     f: Result<Form<AccountForm>, FormRejection>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let (reader, _) = match signed_in_post(&app, &headers, &f).await? {
-        Ok(r) => r,
-        Err(res) => return Ok(res),
-    };
-    let on = f.daily_edition.is_some();
-    app.store.set_daily_edition(&reader.id, on).await?;
-    Ok(Redirect::to(if on {
-        "/account?notice=edition-on"
-    } else {
-        "/account?notice=edition-off"
-    })
-    .into_response())
+    toggle(&app, &headers, f, Toggle::DailyEdition).await
 }
 
 /// The reply-email opt-out (comments).
@@ -795,19 +783,41 @@ pub async fn comment_replies(
     headers: HeaderMap,
     f: Result<Form<AccountForm>, FormRejection>,
 ) -> Result<Response, WebError> {
+    toggle(&app, &headers, f, Toggle::ReplyEmails).await
+}
+
+/// The account page's on/off settings.
+#[derive(Clone, Copy)]
+enum Toggle {
+    DailyEdition,
+    ReplyEmails,
+}
+
+/// Sets one on/off setting from its checkbox and returns to the account page with a notice.
+async fn toggle(
+    app: &AppState,
+    headers: &HeaderMap,
+    f: Result<Form<AccountForm>, FormRejection>,
+    which: Toggle,
+) -> Result<Response, WebError> {
     let f = form(f)?;
-    let (reader, _) = match signed_in_post(&app, &headers, &f).await? {
+    let (reader, _) = match signed_in_post(app, headers, &f).await? {
         Ok(r) => r,
         Err(res) => return Ok(res),
     };
-    let on = f.reply_emails.is_some();
-    app.store.set_reply_emails(&reader.id, on).await?;
-    Ok(Redirect::to(if on {
-        "/account?notice=replies-on"
-    } else {
-        "/account?notice=replies-off"
-    })
-    .into_response())
+    let target = match which {
+        Toggle::DailyEdition => {
+            let on = f.daily_edition.is_some();
+            app.store.set_daily_edition(&reader.id, on).await?;
+            if on { "edition-on" } else { "edition-off" }
+        }
+        Toggle::ReplyEmails => {
+            let on = f.reply_emails.is_some();
+            app.store.set_reply_emails(&reader.id, on).await?;
+            if on { "replies-on" } else { "replies-off" }
+        }
+    };
+    Ok(Redirect::to(&format!("/account?notice={target}")).into_response())
 }
 
 pub async fn change_email(
