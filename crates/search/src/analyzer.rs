@@ -58,7 +58,21 @@ const NAMES: &[(&str, SearchLanguage)] = &[
     ("none", SearchLanguage::None),
 ];
 
+/// Every language, with its name.
+#[cfg(test)]
+pub(crate) fn all_languages() -> &'static [(&'static str, SearchLanguage)] {
+    NAMES
+}
+
 impl SearchLanguage {
+    /// Whether every word analyzes to a term that starts with the word's own first letter
+    /// (lower-cased): true of every stemmer here but Dutch's, which strips the prefix "ge-".
+    /// Snippets rely on it to skip words quickly (see `snippet::Highlighter`); a unit test
+    /// checks it over a word list.
+    pub fn keeps_first_letter(self) -> bool {
+        !matches!(self, SearchLanguage::Dutch)
+    }
+
     pub fn as_str(self) -> &'static str {
         NAMES
             .iter()

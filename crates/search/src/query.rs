@@ -4,18 +4,20 @@
 use std::ops::Bound;
 
 use tantivy::{
-    DocAddress, Index, Order, Score, Searcher, SegmentReader, TantivyDocument, Term,
-    collector::{Count, TopDocs},
-    query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery, TermQuery},
+    DocAddress, DocId, Index, Order, Score, Searcher, SegmentReader, TantivyDocument, Term,
+    collector::{Collector, Count, SegmentCollector, TopDocs},
+    query::{
+        BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+        RangeQuery, TermQuery,
+    },
     schema::{IndexRecordOption, Value},
-    snippet::SnippetGenerator,
 };
 
 use crate::{
     Result, SearchError, SearchIndex,
     analyzer::{self, words_analyzer},
     schema::Fields,
-    snippet,
+    snippet::{self, Highlighter},
 };
 
 /// Longest query accepted, in bytes.
@@ -158,7 +160,7 @@ impl SearchIndex {
         let f = self.fields();
         let corrected = correct_spelling(&searcher, &f, &req.query)?;
         let parsed = corrected.as_ref().unwrap_or(&req.query);
-        let mut text_query = text_query(&index, &f, parsed, true);
+        let mut text_query = text_query(&index, &f, parsed, true)?;
         let mut query = filtered(&f, text_query.box_clone(), req);
         let per_page = req.per_page.max(1);
         let mut page = req.page.max(1);
@@ -166,7 +168,7 @@ impl SearchIndex {
         // Rather than nothing, the articles with some of the words (ranked by how many).
         let partial = total == 0 && parsed.parts.len() > 1;
         if partial {
-            text_query = self::text_query(&index, &f, parsed, false);
+            text_query = self::text_query(&index, &f, parsed, false)?;
             query = filtered(&f, text_query.box_clone(), req);
             (total, docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
         }
@@ -175,7 +177,8 @@ impl SearchIndex {
             page = total_pages;
             (total, docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
         }
-        let hits = hits(&searcher, &f, &*text_query, &docs)?;
+        let shortcut = self.options().language.keeps_first_letter();
+        let hits = hits(&searcher, &f, &*text_query, &docs, shortcut)?;
         Ok(SearchResults {
             total,
             page,
@@ -192,21 +195,105 @@ impl SearchIndex {
     }
 }
 
-fn text_query(index: &Index, f: &Fields, q: &ParsedQuery, all_words: bool) -> Box<dyn Query> {
-    let mut parser = QueryParser::for_index(
-        index,
-        vec![f.headline, f.standfirst, f.tags, f.author_name, f.body],
-    );
-    if all_words {
-        parser.set_conjunction_by_default();
+/// How much a word found in these fields adds, on top of its score in the article's text.
+const HEADLINE_BOOST: Score = 3.0;
+const STANDFIRST_BOOST: Score = 1.5;
+const TAGS_BOOST: Score = 1.5;
+
+/// The query for the reader's words: each word (or quoted phrase) must be in the article's
+/// `text` (or, for `all_words == false`, should be: more words rank higher), and the same word
+/// in the headline, standfirst or tags adds to the score. Built by hand rather than by
+/// tantivy's query parser so that a word costs one posting list to match (see `schema`).
+///
+/// Stop words ("the", "not") are not in `text`; a query of nothing but stop words is matched
+/// against the unstemmed `words` field instead, which keeps them, so it still finds articles.
+fn text_query(
+    index: &Index,
+    f: &Fields,
+    q: &ParsedQuery,
+    all_words: bool,
+) -> Result<Box<dyn Query>> {
+    let mut analyzer = index.tokenizer_for_field(f.text)?;
+    let required = if all_words {
+        Occur::Must
+    } else {
+        Occur::Should
+    };
+    let term = |field, text: &str, boost: Score| -> (Occur, Box<dyn Query>) {
+        let q = TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        );
+        (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for part in &q.parts {
+        let words = match part {
+            Part::Word(w) => w.clone(),
+            Part::Phrase(ws) => ws.join(" "),
+        };
+        let mut terms: Vec<(usize, String)> = Vec::new();
+        let mut stream = analyzer.token_stream(&words);
+        while let Some(t) = stream.next() {
+            terms.push((t.position, t.text.clone()));
+        }
+        match &terms[..] {
+            [] => {}
+            [(_, t)] => {
+                clauses.push((
+                    required,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.text, t),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                ));
+                clauses.push(term(f.headline, t, HEADLINE_BOOST));
+                clauses.push(term(f.standfirst, t, STANDFIRST_BOOST));
+                clauses.push(term(f.tags, t, TAGS_BOOST));
+            }
+            _ => {
+                let phrase = |field| {
+                    let first = terms[0].0;
+                    PhraseQuery::new_with_offset(
+                        terms
+                            .iter()
+                            .map(|(p, t)| (p - first, Term::from_field_text(field, t)))
+                            .collect(),
+                    )
+                };
+                clauses.push((required, Box::new(phrase(f.text))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(phrase(f.headline)),
+                        HEADLINE_BOOST,
+                    )),
+                ));
+            }
+        }
     }
-    parser.set_field_boost(f.headline, 3.0);
-    parser.set_field_boost(f.standfirst, 1.5);
-    parser.set_field_boost(f.tags, 1.5);
-    // The parsed query holds only letters, digits, spaces and balanced quotes, so the parser
-    // cannot fail on it; lenient parsing keeps that a guarantee rather than an assumption.
-    let (query, _errors) = parser.parse_query_lenient(&q.display());
-    query
+    if clauses.is_empty() {
+        let mut words = words_analyzer();
+        for part in &q.parts {
+            let text = match part {
+                Part::Word(w) => w.clone(),
+                Part::Phrase(ws) => ws.join(" "),
+            };
+            for w in analyzer::terms(&mut words, &text) {
+                clauses.push((
+                    required,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.words, &w),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+        }
+    }
+    if clauses.is_empty() {
+        return Ok(Box::new(EmptyQuery));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
 }
 
 fn filtered(f: &Fields, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
@@ -245,22 +332,23 @@ fn top_docs(
     page: usize,
     per_page: usize,
 ) -> Result<(usize, Vec<DocAddress>)> {
-    let top = TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
     Ok(match sort {
         SortOrder::Relevance => {
-            // Equal scores (common for short queries over similar articles) go newest first.
-            let collector = top.tweak_score(|segment: &SegmentReader| {
-                let published = segment
-                    .fast_fields()
-                    .i64("published")
-                    .ok()
-                    .map(|c| c.first_or_default_col(0));
-                move |doc, score: Score| (score, published.as_ref().map_or(0, |c| c.get_val(doc)))
-            });
-            let (total, docs) = searcher.search(query, &(Count, collector))?;
-            (total, docs.into_iter().map(|(_, d)| d).collect())
+            let (total, ranked) = searcher.search(
+                query,
+                &Ranked {
+                    keep: page * per_page,
+                },
+            )?;
+            let docs = ranked
+                .into_iter()
+                .skip((page - 1) * per_page)
+                .map(|r| r.doc)
+                .collect();
+            (total, docs)
         }
         SortOrder::Newest => {
+            let top = TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
             let collector = top.order_by_fast_field::<i64>("published", Order::Desc);
             let (total, docs) = searcher.search(query, &(Count, collector))?;
             (total, docs.into_iter().map(|(_, d)| d).collect())
@@ -268,33 +356,152 @@ fn top_docs(
     })
 }
 
+/// Counts the matches and keeps the best `keep` of them by score, equal scores newest first:
+/// one pass over the matches. Written here rather than composed from tantivy's `Count` and a
+/// score-tweaking `TopDocs` because that reads every match's publication time to build its
+/// sort key, where this reads it only for a match good enough to enter the kept set (about a
+/// tenth of the work of a query made of common words).
+struct Ranked {
+    keep: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RankedDoc {
+    score: Score,
+    published: i64,
+    doc: DocAddress,
+}
+
+impl RankedDoc {
+    /// Better is greater: higher score, then newer, then (for a stable order) earlier address.
+    fn cmp_key(&self, other: &Self) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then(self.published.cmp(&other.published))
+            .then(other.doc.cmp(&self.doc))
+    }
+}
+
+impl PartialEq for RankedDoc {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp_key(other).is_eq()
+    }
+}
+impl Eq for RankedDoc {}
+impl PartialOrd for RankedDoc {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RankedDoc {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.cmp_key(other)
+    }
+}
+
+struct RankedSegment {
+    keep: usize,
+    segment: u32,
+    count: usize,
+    published: Option<tantivy::columnar::Column<i64>>,
+    /// The kept matches, worst on top.
+    kept: std::collections::BinaryHeap<std::cmp::Reverse<RankedDoc>>,
+}
+
+impl Collector for Ranked {
+    type Fruit = (usize, Vec<RankedDoc>);
+    type Child = RankedSegment;
+
+    fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<RankedSegment> {
+        Ok(RankedSegment {
+            keep: self.keep,
+            segment,
+            count: 0,
+            published: reader.fast_fields().i64("published").ok(),
+            kept: std::collections::BinaryHeap::with_capacity(self.keep + 1),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(usize, Vec<RankedDoc>)>) -> tantivy::Result<Self::Fruit> {
+        let total = fruits.iter().map(|f| f.0).sum();
+        let mut all: Vec<RankedDoc> = fruits.into_iter().flat_map(|f| f.1).collect();
+        all.sort_unstable_by(|a, b| b.cmp(a));
+        all.truncate(self.keep);
+        Ok((total, all))
+    }
+}
+
+impl SegmentCollector for RankedSegment {
+    type Fruit = (usize, Vec<RankedDoc>);
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.count += 1;
+        let full = self.kept.len() >= self.keep;
+        if full && self.kept.peek().is_some_and(|w| score < w.0.score) {
+            return;
+        }
+        let published = self
+            .published
+            .as_ref()
+            .and_then(|c| c.first(doc))
+            .unwrap_or(0);
+        let candidate = RankedDoc {
+            score,
+            published,
+            doc: DocAddress::new(self.segment, doc),
+        };
+        if !full {
+            self.kept.push(std::cmp::Reverse(candidate));
+        } else if self.kept.peek().is_some_and(|w| candidate > w.0) {
+            self.kept.pop();
+            self.kept.push(std::cmp::Reverse(candidate));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        (self.count, self.kept.into_iter().map(|r| r.0).collect())
+    }
+}
+
 fn hits(
     searcher: &Searcher,
     f: &Fields,
     query: &dyn Query,
     docs: &[DocAddress],
+    keeps_first_letter: bool,
 ) -> Result<Vec<Hit>> {
     if docs.is_empty() {
         return Ok(Vec::new());
     }
-    // Snippets only for the hits shown: generators are made once per page.
-    let mut body_snippets = SnippetGenerator::create(searcher, query, f.body)?;
-    body_snippets.set_max_num_chars(SNIPPET_CHARS);
-    let mut headline_snippets = SnippetGenerator::create(searcher, query, f.headline)?;
-    headline_snippets.set_max_num_chars(1000);
+    // Snippets only for the hits shown: highlighters are made once per page.
+    let analyzer = || searcher.index().tokenizer_for_field(f.text);
+    let mut body = Highlighter::new(
+        analyzer()?,
+        Highlighter::terms_of(searcher, query, f.text)?,
+        SNIPPET_CHARS,
+        keeps_first_letter,
+    );
+    let mut headline = Highlighter::new(
+        analyzer()?,
+        Highlighter::terms_of(searcher, query, f.headline)?,
+        usize::MAX,
+        keeps_first_letter,
+    );
     docs.iter()
         .map(|addr| {
             let doc: TantivyDocument = searcher.doc(*addr)?;
             let mut hit = stored_hit(f, &doc);
             let quotable = text(&doc, f.quotable);
             hit.snippet_html =
-                snippet::snippet_html(&body_snippets.snippet(&quotable), &quotable, SNIPPET_CHARS);
-            let h = headline_snippets.snippet(&hit.headline);
-            hit.headline_html = if h.fragment() == hit.headline {
-                snippet::highlight_html(h.fragment(), h.highlighted())
-            } else {
-                snippet::highlight_html(&hit.headline, &[])
-            };
+                snippet::snippet_html(body.fragment(&quotable).as_ref(), &quotable, SNIPPET_CHARS);
+            // One fragment covers the whole headline, starting at its first byte.
+            if let Some(h) = headline.fragment(&hit.headline) {
+                hit.headline_html = snippet::highlight_html(&hit.headline, &h.highlighted);
+            }
             Ok(hit)
         })
         .collect()

@@ -22,7 +22,7 @@ impl SearchIndex {
     ) -> Result<Vec<Hit>> {
         let (searcher, _) = self.searcher();
         let f = self.fields();
-        let mut fields = vec![(f.body, vec![OwnedValue::Str(body_text.to_owned())])];
+        let mut fields = vec![(f.text, vec![OwnedValue::Str(body_text.to_owned())])];
         if !tags.is_empty() {
             fields.push((
                 f.tags,

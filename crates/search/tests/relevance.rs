@@ -551,3 +551,54 @@ fn with_no_article_holding_every_word_those_with_some_are_flagged_partial() {
     let res = index.search(&req("zeppelin airship")).unwrap();
     assert!(!res.partial && res.total == 0);
 }
+
+#[test]
+fn equal_scores_go_newest_first_across_segments_and_pages() {
+    let (_dir, index) = index();
+    // Five articles alike in every searched word, published on different days, each added in
+    // its own commit (its own segment), in an order that is neither oldest nor newest first.
+    for day in [3, 9, 1, 7, 5] {
+        let mut d = docs().remove(0);
+        d.id = format!("twin-{day}");
+        d.url = format!("/city/twin-{day}");
+        d.headline = "Quayside lamplighters".into();
+        d.standfirst = "Lamplighters return.".into();
+        d.body_text = "The lamplighters walk the quay at dusk.".into();
+        d.tags = vec![];
+        d.authors = vec![("zed".into(), "Zed".into())];
+        d.published_at = T0 + day * DAY;
+        index.upsert(&d).unwrap();
+    }
+    let mut r = req("lamplighters");
+    r.per_page = 2;
+    let mut order = Vec::new();
+    for page in 1..=3 {
+        r.page = page;
+        let res = index.search(&r).unwrap();
+        assert_eq!(res.total, 5);
+        order.extend(slugs(&index, &r));
+    }
+    assert_eq!(
+        order,
+        ["twin-9", "twin-7", "twin-5", "twin-3", "twin-1"],
+        "ties newest first, no hit lost or repeated between pages"
+    );
+}
+
+#[test]
+fn a_search_of_nothing_but_common_words_still_finds_articles() {
+    let (_dir, index) = index();
+    // "the" and "after" are stop words, left out of the main index; they are still found.
+    let res = index.search(&req("after the")).unwrap();
+    assert!(res.total > 0);
+    assert!(res.total < CORPUS.len(), "not simply every article");
+    for hit in &res.hits {
+        let doc = CORPUS.iter().find(|a| hit.url.ends_with(a.slug)).unwrap();
+        let text = format!("{} {} {}", doc.headline, doc.standfirst, doc.body).to_lowercase();
+        assert!(
+            text.contains("after") && text.contains("the"),
+            "{}",
+            hit.url
+        );
+    }
+}
