@@ -188,6 +188,16 @@ pub struct Commenter {
     pub reply_emails: bool,
 }
 
+/// The reader about to post, as [`Store::session_poster`] reads them.
+#[derive(Debug, Clone)]
+pub struct Poster {
+    pub reader: crate::readers::Reader,
+    pub commenter: Commenter,
+    pub role: Option<masthead_core::Role>,
+    /// The newsroom closed the thread by hand.
+    pub thread_closed: bool,
+}
+
 /// A moderator's decision on a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -311,19 +321,27 @@ fn body_hash(text: &str) -> String {
 
 /// Raises the comments epoch and stamps the thread with it; returns the new version.
 async fn touch_thread(tx: &mut Tx, article_id: &str) -> Result<i64> {
+    touch_threads(tx, &[article_id.to_owned()]).await
+}
+
+/// Raises the comments epoch once and stamps every thread in `article_ids` with it (a batch
+/// of posts on several threads costs one epoch); returns the new version.
+pub(crate) async fn touch_threads(tx: &mut Tx, article_ids: &[String]) -> Result<i64> {
     let version: i64 = sqlx::query_scalar(
         "UPDATE site_state SET value = value + 1 WHERE key = 'comments_epoch' RETURNING value",
     )
     .fetch_one(&mut **tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO comment_threads (article_id, version) VALUES ($1, $2) \
-         ON CONFLICT (article_id) DO UPDATE SET version = excluded.version",
-    )
-    .bind(article_id)
-    .bind(version)
-    .execute(&mut **tx)
-    .await?;
+    for article_id in article_ids {
+        sqlx::query(
+            "INSERT INTO comment_threads (article_id, version) VALUES ($1, $2) \
+             ON CONFLICT (article_id) DO UPDATE SET version = excluded.version",
+        )
+        .bind(article_id)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(version)
 }
 
@@ -544,6 +562,54 @@ impl Store {
         Ok(version)
     }
 
+    /// What posting a comment needs to know, in one read: the reader behind a live session,
+    /// their standing as a commenter, their staff role if any, and whether the newsroom closed
+    /// the thread of `article_id`. `None` when the session is not live.
+    pub async fn session_poster(&self, id_hash: &str, article_id: &str) -> Result<Option<Poster>> {
+        let columns = crate::readers::READER_COLUMNS
+            .split(", ")
+            .map(|c| format!("r.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {columns}, m.approved_count, m.banned, m.suspended_until, m.warned_at, m.reply_emails, \
+             st.role AS staff_role, (SELECT closed FROM comment_threads WHERE article_id = $3) AS thread_closed \
+             FROM sessions s JOIN readers r ON r.id = s.reader_id \
+             LEFT JOIN commenters m ON m.reader_id = r.id LEFT JOIN staff st ON st.email_key = r.email_key \
+             WHERE s.id_hash = $1 AND s.expires_at > $2"
+        ));
+        let Some(r) = sqlx::query(sql)
+            .bind(id_hash)
+            .bind(now_ms())
+            .bind(article_id)
+            .fetch_optional(self.reader())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let role = r
+            .try_get::<Option<String>, _>("staff_role")?
+            .map(|role| {
+                role.parse()
+                    .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))
+            })
+            .transpose()?;
+        Ok(Some(Poster {
+            reader: crate::readers::reader_row(&r)?,
+            commenter: Commenter {
+                approved_count: r.try_get::<Option<i64>, _>("approved_count")?.unwrap_or(0),
+                standing: Standing {
+                    banned: r.try_get::<Option<i64>, _>("banned")?.unwrap_or(0) != 0,
+                    suspended_until: r.try_get("suspended_until")?,
+                },
+                warned_at: r.try_get("warned_at")?,
+                reply_emails: r.try_get::<Option<i64>, _>("reply_emails")?.unwrap_or(1) != 0,
+            },
+            role,
+            thread_closed: r.try_get::<Option<i64>, _>("thread_closed")?.unwrap_or(0) != 0,
+        }))
+    }
+
     pub async fn commenter(&self, reader_id: &str) -> Result<Commenter> {
         let row = sqlx::query(
             "SELECT approved_count, banned, suspended_until, warned_at, reply_emails FROM commenters WHERE reader_id = $1",
@@ -614,4 +680,6 @@ impl Store {
 mod moderation;
 mod thread;
 pub use moderation::*;
+pub use thread::Posted;
+pub(crate) use thread::post_comment_in;
 use thread::remove_comment;

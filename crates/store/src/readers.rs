@@ -23,9 +23,9 @@ pub struct Reader {
     pub last_sign_in_at: Option<i64>,
 }
 
-const READER_COLUMNS: &str = "id, email, display_name, daily_edition, terms_version, terms_accepted_at, created_at, last_sign_in_at";
+pub(crate) const READER_COLUMNS: &str = "id, email, display_name, daily_edition, terms_version, terms_accepted_at, created_at, last_sign_in_at";
 
-fn reader_row(r: &AnyRow) -> Result<Reader> {
+pub(crate) fn reader_row(r: &AnyRow) -> Result<Reader> {
     Ok(Reader {
         id: r.try_get("id")?,
         email: r.try_get("email")?,

@@ -443,3 +443,192 @@ async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
     let queued = counts.iter().find(|c| c.status == "queued").unwrap().count;
     assert_eq!(queued, 45, "one email job per recorded request");
 }
+
+/// Readers straight into the table (signing in is the account tests' subject).
+async fn readers(store: &Store, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = masthead_core::new_id();
+        sqlx::query(
+            "INSERT INTO readers (id, email, email_key, display_name, daily_edition, terms_version, \
+             terms_accepted_at, created_at) VALUES ($1, $2, $2, $3, 0, 't', 0, 0)",
+        )
+        .bind(&id)
+        .bind(format!("reader{i}@example.com"))
+        .bind(format!("Reader {i}"))
+        .execute(store.reader())
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn concurrent_comments_are_all_written_once_and_refusals_write_nothing() {
+    use masthead_core::comment::CommentBody;
+    use masthead_store::comments::{NewComment, Refusal, Status};
+    let db = TestDb::new().await;
+    let s = &db.store;
+    let (section, author) = seed(s).await;
+    let (a, _) = s
+        .save_article(&article("first", &section, &author, 60))
+        .await
+        .unwrap();
+    let (b, _) = s
+        .save_article(&article("second", &section, &author, 60))
+        .await
+        .unwrap();
+    let r = readers(s, 10).await;
+    let comment =
+        |article: &str, reader: &str, parent: Option<&str>, text: &str, per_minute| NewComment {
+            article_id: article.to_owned(),
+            parent_id: parent.map(str::to_owned),
+            reader_id: reader.to_owned(),
+            author_name: "Reader".into(),
+            author_role: None,
+            body: CommentBody::parse(text).unwrap(),
+            status: Status::Published,
+            hold_reason: None,
+            per_minute,
+        };
+    let (first, _) = s
+        .post_comment(&comment(&a, &r[0], None, "The first word", 100))
+        .await
+        .unwrap()
+        .unwrap();
+
+    // On SQLite these share transactions (group commit); on PostgreSQL they run side by side.
+    let mut posts = Vec::new();
+    for i in 0..40 {
+        let article = if i % 2 == 0 { &a } else { &b };
+        posts.push((
+            "ok",
+            comment(article, &r[1 + i % 5], None, &format!("Comment {i}"), 100),
+        ));
+    }
+    for i in 0..5 {
+        let text = format!("Reply {i}");
+        posts.push(("reply", comment(&a, &r[1 + i], Some(&first), &text, 100)));
+    }
+    for i in 0..3 {
+        posts.push((
+            "missing",
+            comment(
+                &a,
+                &r[6],
+                Some("no-such-comment"),
+                &format!("Lost {i}"),
+                100,
+            ),
+        ));
+    }
+    // A reply must be on the article of the comment it answers.
+    posts.push((
+        "missing",
+        comment(&b, &r[6], Some(&first), "Wrong thread", 100),
+    ));
+    for _ in 0..4 {
+        posts.push(("same", comment(&b, &r[7], None, "Said it four times", 100)));
+    }
+    for i in 0..6 {
+        posts.push(("fast", comment(&a, &r[8], None, &format!("Quick {i}"), 3)));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (kind, c) in posts {
+        let store = s.clone();
+        tasks.spawn(async move { (kind, c.article_id.clone(), store.post_comment(&c).await) });
+    }
+    let mut tally = std::collections::BTreeMap::new();
+    let mut newest = std::collections::HashMap::new();
+    let mut ids = std::collections::HashSet::new();
+    while let Some(res) = tasks.join_next().await {
+        let (kind, article, posted) = res.unwrap();
+        let outcome = match posted.unwrap() {
+            Ok((id, version)) => {
+                assert!(ids.insert(id), "ids are unique");
+                let v = newest.entry(article).or_insert(0);
+                *v = version.max(*v);
+                "posted"
+            }
+            Err(Refusal::NotFound) => "not found",
+            Err(Refusal::Duplicate) => "duplicate",
+            Err(Refusal::TooFast) => "too fast",
+            Err(other) => panic!("unexpected refusal {other:?}"),
+        };
+        *tally.entry((kind, outcome)).or_insert(0) += 1;
+    }
+    let expected = [
+        (("fast", "posted"), 3),
+        (("fast", "too fast"), 3),
+        (("missing", "not found"), 4),
+        (("ok", "posted"), 40),
+        (("reply", "posted"), 5),
+        (("same", "duplicate"), 3),
+        (("same", "posted"), 1),
+    ];
+    assert_eq!(tally, expected.into_iter().collect());
+
+    let count = |sql: &'static str, id: String| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(id)
+            .fetch_one(s.reader())
+            .await
+            .unwrap()
+    };
+    let comments_on = "SELECT COUNT(*) FROM comments WHERE article_id = $1";
+    let kept = "SELECT comment_count FROM articles WHERE id = $1";
+    // a: the first comment, 20 posts, 5 replies, 3 quick ones; b: 20 posts and one of four.
+    assert_eq!(count(comments_on, a.clone()).await, 29);
+    assert_eq!(count(comments_on, b.clone()).await, 21);
+    assert_eq!(count(kept, a.clone()).await, 29);
+    assert_eq!(count(kept, b.clone()).await, 21);
+    let replies = "SELECT reply_count FROM comments WHERE id = $1";
+    assert_eq!(count(replies, first.clone()).await, 5);
+    // Every reply by someone else is noticed for the first comment's writer, in one email job.
+    let notices = "SELECT COUNT(*) FROM comment_notices WHERE recipient_id = $1";
+    assert_eq!(count(notices, r[0].clone()).await, 5);
+    let jobs = "SELECT COUNT(*) FROM jobs WHERE kind = 'send_comment_reply_email' AND payload LIKE '%' || $1 || '%'";
+    assert_eq!(count(jobs, r[0].clone()).await, 1);
+    // Refused posts count against nobody's rate: only the posts that were written do.
+    let attempts = "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM rate_limits WHERE key = 'comment:' || $1";
+    assert_eq!(count(attempts, r[8].clone()).await, 3);
+    assert_eq!(count(attempts, r[6].clone()).await, 0);
+    assert_eq!(count(attempts, r[7].clone()).await, 1);
+    // Each thread carries the newest version a post on it answered, and the epoch is there.
+    let version = "SELECT version FROM comment_threads WHERE article_id = $1";
+    assert_eq!(count(version, a.clone()).await, newest[&a]);
+    assert_eq!(count(version, b.clone()).await, newest[&b]);
+    assert_eq!(
+        s.comments_epoch().await.unwrap(),
+        newest[&a].max(newest[&b])
+    );
+}
+
+#[tokio::test]
+async fn sqlite_checkpoints_the_log_in_the_background() {
+    if masthead_store::testing::test_backend() != masthead_store::Backend::Sqlite {
+        return;
+    }
+    let db = TestDb::new().await;
+    let file = db.dir.path().join("test.db");
+    let size = || std::fs::metadata(&file).unwrap().len();
+    let before = size();
+    // About 2 MB into the log: far below the writer's own automatic checkpoint (10,000 pages).
+    let (section, author) = seed(&db.store).await;
+    for i in 0..40 {
+        let mut a = article(&format!("long-{i}"), &section, &author, 5);
+        a.body_text = "words ".repeat(8_000);
+        db.store.save_article(&a).await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while size() < before + 1_000_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file did not grow: the log was not checkpointed ({} -> {} bytes)",
+            before,
+            size()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -5,74 +5,162 @@ use masthead_core::{comment::CommentBody, new_id};
 use super::{
     COLUMNS, CommentRow, DUPLICATE_WINDOW_MS, NewComment, Refusal, Sort, Status, ThreadPage,
     body_hash, comment_in, comment_row, count_visibility, notify_reply, touch_thread,
+    touch_threads,
 };
 use crate::{Result, Store, StoreError, Tx, now_ms};
 
-impl Store {
-    /// Posts a comment or a reply. A reply to a reply joins its parent's thread (two levels).
-    /// Returns the comment's id and the thread's new version.
-    pub async fn post_comment(
-        &self,
-        c: &NewComment,
-    ) -> Result<std::result::Result<(String, i64), Refusal>> {
-        let now = now_ms();
-        let hash = body_hash(&c.body.text);
-        let mut tx = self.begin().await?;
-        let key = format!("comment:{}", c.reader_id);
-        if !crate::readers::hit_rate_limit_in(&mut tx, &key, 60_000, c.per_minute).await? {
-            return Ok(Err(Refusal::TooFast));
-        }
-        let reply_to = c.parent_id.as_deref();
-        let parent_id = match &c.parent_id {
-            None => None,
-            Some(pid) => match comment_in(&mut tx, pid).await? {
-                Some(p) if p.article_id == c.article_id && p.status == Status::Published => {
-                    Some(p.parent_id.unwrap_or(p.id))
+/// A posted comment's id and its thread's new version, or why it was refused.
+pub type Posted = std::result::Result<(String, i64), Refusal>;
+
+/// Writes a new comment within `tx`, except the thread's version (the caller stamps the thread:
+/// once per batch under group commit, see `group.rs`). A reply to a reply joins its parent's
+/// thread (two levels). A refused comment writes nothing and does not count against the rate.
+///
+/// Where writers run one at a time (SQLite's group commit: `serialized`), every check comes
+/// before the first write, so a refusal leaves nothing in the shared transaction. Where they
+/// run side by side (PostgreSQL), the reader's rate-limit row is taken first: it orders two
+/// posts by the same reader, so the second sees the first when it looks for a duplicate; the
+/// caller rolls back a refused post, and the count with it.
+pub(crate) async fn post_comment_in(
+    tx: &mut Tx,
+    c: &NewComment,
+    serialized: bool,
+) -> Result<std::result::Result<String, Refusal>> {
+    let now = now_ms();
+    let hash = body_hash(&c.body.text);
+    if !serialized && !count_post(tx, c, now).await? {
+        return Ok(Err(Refusal::TooFast));
+    }
+    let parent_id = match &c.parent_id {
+        None => None,
+        Some(pid) => {
+            let parent: Option<(String, Option<String>, String)> =
+                sqlx::query_as("SELECT article_id, parent_id, status FROM comments WHERE id = $1")
+                    .bind(pid)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            match parent {
+                Some((article, grand, status))
+                    if article == c.article_id && status == Status::Published.as_str() =>
+                {
+                    Some(grand.unwrap_or_else(|| pid.clone()))
                 }
                 _ => return Ok(Err(Refusal::NotFound)),
-            },
+            }
+        }
+    };
+    let dup: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM comments WHERE reader_id = $1 AND body_hash = $2 AND created_at > $3 \
+         AND status <> 'deleted' LIMIT 1",
+    )
+    .bind(&c.reader_id)
+    .bind(&hash)
+    .bind(now - DUPLICATE_WINDOW_MS)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if dup.is_some() {
+        return Ok(Err(Refusal::Duplicate));
+    }
+    if serialized && !count_post(tx, c, now).await? {
+        return Ok(Err(Refusal::TooFast));
+    }
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO comments (id, article_id, parent_id, reply_to, reader_id, author_name, author_role, body_text, \
+         body_html, body_hash, status, hold_reason, created_at, updated_at) \
+         VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+    )
+    .bind(&id)
+    .bind(&c.article_id)
+    .bind(parent_id.as_deref())
+    .bind(&c.reader_id)
+    .bind(&c.author_name)
+    .bind(c.author_role.as_deref())
+    .bind(&c.body.text)
+    .bind(&c.body.html)
+    .bind(&hash)
+    .bind(c.status.as_str())
+    .bind(c.hold_reason.as_deref())
+    .bind(now)
+    .bind(c.parent_id.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    if c.status == Status::Published {
+        // What the count and the reply notice need of the row just written.
+        let row = CommentRow {
+            id: id.clone(),
+            article_id: c.article_id.clone(),
+            parent_id,
+            reader_id: Some(c.reader_id.clone()),
+            author_name: String::new(),
+            author_role: None,
+            body_text: String::new(),
+            body_html: String::new(),
+            status: c.status,
+            hold_reason: None,
+            featured: false,
+            like_count: 0,
+            open_reports: 0,
+            reply_count: 0,
+            created_at: now,
+            edited_at: None,
         };
-        let dup: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comments WHERE reader_id = $1 AND body_hash = $2 AND created_at > $3 \
-             AND status <> 'deleted'",
-        )
-        .bind(&c.reader_id)
-        .bind(&hash)
-        .bind(now - DUPLICATE_WINDOW_MS)
-        .fetch_one(&mut *tx)
-        .await?;
-        if dup > 0 {
-            return Ok(Err(Refusal::Duplicate));
+        count_visibility(tx, &row, 1).await?;
+        notify_reply(tx, &row).await?;
+    }
+    Ok(Ok(id))
+}
+
+/// Counts a post against the reader's rate (`per_minute`, in one-minute windows); false,
+/// counting nothing, when the reader is over it.
+async fn count_post(tx: &mut Tx, c: &NewComment, now: i64) -> Result<bool> {
+    if c.per_minute < 1 {
+        return Ok(false);
+    }
+    let window_start = now - now.rem_euclid(60_000);
+    let count: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 \
+         WHERE rate_limits.count < $3 RETURNING count",
+    )
+    .bind(format!("comment:{}", c.reader_id))
+    .bind(window_start)
+    .bind(c.per_minute)
+    .fetch_optional(&mut **tx)
+    .await?;
+    // Old windows are of no use; clear them now and then.
+    if count == Some(1) {
+        sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+            .bind(now - 2 * 86_400_000)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(count.is_some())
+}
+
+impl Store {
+    /// Posts a comment or a reply; see [`post_comment_in`]. On SQLite the write shares a
+    /// transaction with the other writes waiting at the same moment (`group.rs`).
+    pub async fn post_comment(&self, c: &NewComment) -> Result<Posted> {
+        if let Some(group) = &self.group {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let op = crate::group::Op::PostComment {
+                c: Box::new(c.clone()),
+                reply,
+            };
+            if group.send(op).await.is_ok() {
+                // Gone without an answer: the batch may or may not have committed, so the
+                // comment is not written a second time here.
+                return answer.await.map_err(|_| StoreError::Interrupted)?;
+            }
         }
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO comments (id, article_id, parent_id, reply_to, reader_id, author_name, author_role, body_text, \
-             body_html, body_hash, status, hold_reason, created_at, updated_at) \
-             VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
-        )
-        .bind(&id)
-        .bind(&c.article_id)
-        .bind(parent_id.as_deref())
-        .bind(&c.reader_id)
-        .bind(&c.author_name)
-        .bind(c.author_role.as_deref())
-        .bind(&c.body.text)
-        .bind(&c.body.html)
-        .bind(&hash)
-        .bind(c.status.as_str())
-        .bind(c.hold_reason.as_deref())
-        .bind(now)
-        .bind(reply_to)
-        .execute(&mut *tx)
-        .await?;
-        let row = comment_in(&mut tx, &id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("inserted comment not found".into()))?;
-        if c.status == Status::Published {
-            count_visibility(&mut tx, &row, 1).await?;
-            notify_reply(&mut tx, &row).await?;
-        }
-        let version = touch_thread(&mut tx, &c.article_id).await?;
+        let mut tx = self.begin().await?;
+        let id = match post_comment_in(&mut tx, c, false).await? {
+            Ok(id) => id,
+            // Dropping the transaction rolls it back, rate count included.
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let version = touch_threads(&mut tx, std::slice::from_ref(&c.article_id)).await?;
         tx.commit().await?;
         Ok(Ok((id, version)))
     }

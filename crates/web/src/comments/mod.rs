@@ -22,6 +22,12 @@
 //! - Everything works without JavaScript: forms post and redirect back to the thread with an
 //!   anchor (`#c-ID`); errors re-render the thread with the reader's text and a message.
 //!
+//! - Posting reads what it needs of the reader in one query (session, standing, staff role,
+//!   whether the thread is closed: `Store::session_poster`) and the moderation settings from a
+//!   per-node copy at most [`SETTINGS_TTL`] old (the node that saves them drops its copy at
+//!   once; other nodes follow within the TTL). The write itself is one transaction, shared on
+//!   SQLite with the other posts waiting at the same moment (`masthead_store` `group.rs`).
+//!
 //! Moderation: see `masthead_core::comment` for the rules and `moderation.rs` for the queue.
 
 mod moderation;
@@ -37,7 +43,10 @@ use std::{
         Arc, RwLock,
         atomic::{AtomicI64, Ordering},
     },
+    time::{Duration, Instant},
 };
+
+use masthead_core::comment::ModerationSettings;
 
 use axum::{
     Router,
@@ -141,7 +150,13 @@ pub struct CommentsCache {
     seen_epoch: AtomicI64,
     heads: quick_cache::sync::Cache<String, (i64, Option<Arc<ThreadHead>>)>,
     pages: quick_cache::sync::Cache<String, Arc<ThreadData>>,
+    /// The moderation settings as last read, and when.
+    settings: RwLock<Option<(Instant, Arc<ModerationSettings>)>>,
 }
+
+/// How long a node uses the moderation settings it read before reading them again: a change
+/// saved on another node applies here within this time.
+pub const SETTINGS_TTL: Duration = Duration::from_secs(1);
 
 impl Default for CommentsCache {
     fn default() -> Self {
@@ -156,6 +171,7 @@ impl CommentsCache {
             seen_epoch: AtomicI64::new(-1),
             heads: quick_cache::sync::Cache::new(4096),
             pages: quick_cache::sync::Cache::new(2048),
+            settings: RwLock::new(None),
         }
     }
 
@@ -177,6 +193,30 @@ impl CommentsCache {
 }
 
 impl AppState {
+    /// The moderation settings, from this node's copy if it is fresh (see [`SETTINGS_TTL`]).
+    pub async fn comment_settings(
+        &self,
+    ) -> Result<Arc<ModerationSettings>, masthead_store::StoreError> {
+        let cached = self.comments.settings.read().ok().and_then(|g| g.clone());
+        if let Some((read_at, s)) = cached
+            && read_at.elapsed() < SETTINGS_TTL
+        {
+            return Ok(s);
+        }
+        let s = Arc::new(self.store.comment_settings().await?);
+        if let Ok(mut g) = self.comments.settings.write() {
+            *g = Some((Instant::now(), s.clone()));
+        }
+        Ok(s)
+    }
+
+    /// Drops this node's copy of the moderation settings (after saving new ones).
+    pub fn forget_comment_settings(&self) {
+        if let Ok(mut g) = self.comments.settings.write() {
+            *g = None;
+        }
+    }
+
     /// Reads the threads that changed since the last look (other nodes' writes).
     pub async fn refresh_comment_versions(&self) -> Result<(), masthead_store::StoreError> {
         let c = &self.comments;

@@ -415,5 +415,6 @@ pub async fn save_settings(
     app.store
         .save_comment_settings(&settings, &reader.email)
         .await?;
+    app.forget_comment_settings();
     Ok(back("pending", "settings"))
 }

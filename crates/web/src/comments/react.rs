@@ -191,7 +191,7 @@ pub async fn report_submit(
         )
         .await;
     }
-    let threshold = app.store.comment_settings().await?.report_threshold;
+    let threshold = app.comment_settings().await?.report_threshold;
     match app
         .store
         .report_comment(

@@ -13,7 +13,7 @@ use masthead_core::{
     comment::{self, CommentBody, Decision, Writer},
 };
 use masthead_store::{
-    comments::{NewComment, Refusal, Sort, Status},
+    comments::{NewComment, Poster, Refusal, Sort, Status},
     readers::Reader,
 };
 use serde::Deserialize;
@@ -78,6 +78,24 @@ pub(super) async fn writer(
     section: &str,
     slug: &str,
 ) -> Result<Result<(std::sync::Arc<ThreadHead>, Reader), Response>, WebError> {
+    let head = match checked_head(app, headers, f, section, slug).await? {
+        Ok(h) => h,
+        Err(res) => return Ok(Err(res)),
+    };
+    match app.current_reader(headers).await? {
+        Some((r, _)) => Ok(Ok((head, r))),
+        None => Ok(Err(to_sign_in(&head))),
+    }
+}
+
+/// The CSRF token and the article of a comment POST.
+async fn checked_head(
+    app: &AppState,
+    headers: &HeaderMap,
+    f: &CommentForm,
+    section: &str,
+    slug: &str,
+) -> Result<Result<std::sync::Arc<ThreadHead>, Response>, WebError> {
     if !cookies::csrf_ok(headers, &f.csrf) {
         let res = view::notice(
             app,
@@ -94,14 +112,11 @@ pub(super) async fn writer(
         .await?
         .filter(|h| h.section_slug == section)
         .ok_or(WebError::NotFound)?;
-    match app.current_reader(headers).await? {
-        Some((r, _)) => Ok(Ok((head, r))),
-        None => Ok(Err(Redirect::to(&format!(
-            "/sign-in?return_to={}",
-            head.thread_path()
-        ))
-        .into_response())),
-    }
+    Ok(Ok(head))
+}
+
+fn to_sign_in(head: &ThreadHead) -> Response {
+    Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response()
 }
 
 /// The thread again, with the reader's text and a message.
@@ -181,20 +196,36 @@ pub async fn post_comment(
     f: Result<Form<CommentForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = form(f)?;
-    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
-        Ok(w) => w,
+    let head = match checked_head(&app, &headers, &f, &section, &slug).await? {
+        Ok(h) => h,
         Err(res) => return Ok(res),
     };
+    // One read for the reader, their standing, their role and the thread's state. A thread
+    // closed between this read and the write still takes this one comment.
+    let poster = match cookies::session_token(&headers) {
+        Some(token) => {
+            let hash = masthead_core::secret::hash_secret(token);
+            app.store.session_poster(&hash, &head.article_id).await?
+        }
+        None => None,
+    };
+    let Some(Poster {
+        reader,
+        commenter,
+        role,
+        thread_closed,
+    }) = poster
+    else {
+        return Ok(to_sign_in(&head));
+    };
     let refuse = |status, msg: String| again(&app, &headers, &head, &reader, &f, status, msg);
-    let closed = app.store.thread_closed(&head.article_id).await?;
-    if !thread::is_open(&app, &head, closed) {
+    if !thread::is_open(&app, &head, thread_closed) {
         return refuse(
             StatusCode::FORBIDDEN,
             "Comments on this article are closed.".into(),
         )
         .await;
     }
-    let commenter = app.store.commenter(&reader.id).await?;
     if let Err(e) = commenter
         .standing
         .may_post(masthead_store::now_ms(), &app.config.time_zone)
@@ -212,8 +243,7 @@ pub async fn post_comment(
         Ok(b) => b,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e.0).await,
     };
-    let settings = app.store.comment_settings().await?;
-    let role = staff_role(&app, &reader).await?;
+    let settings = app.comment_settings().await?;
     let w = Writer {
         staff: role.is_some(),
         approved_comments: commenter.approved_count,
@@ -240,7 +270,8 @@ pub async fn post_comment(
     match app.store.post_comment(&new).await? {
         Ok((id, version)) => {
             app.comments.observe(&head.article_id, version);
-            app.jobs_wake.notify_one();
+            // No wake for the job worker: the only job a post makes (a reply email) is due at
+            // the end of its batching window, and a claim per post would queue at the writer.
             metrics::counter!("masthead_comments_posted_total", "status" => status.as_str())
                 .increment(1);
             Ok(match status {
@@ -404,7 +435,7 @@ pub async fn edit_submit(
         Ok(b) => b,
         Err(e) => return bad(StatusCode::BAD_REQUEST, e.0).await,
     };
-    let settings = app.store.comment_settings().await?;
+    let settings = app.comment_settings().await?;
     if !rate_ok(
         &app,
         format!("comment:{}", reader.id),
