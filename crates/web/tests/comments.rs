@@ -100,6 +100,17 @@ async fn settings(app: &TestApp, f: impl FnOnce(&mut ModerationSettings)) {
     app.state.forget_comment_settings();
 }
 
+/// The moderation settings form on the queue page, sent by moderator `m`.
+async fn settings_form(m: &Browser, app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
+    m.submit(
+        app,
+        "/newsroom/comments",
+        "/newsroom/comments/settings",
+        fields,
+    )
+    .await
+}
+
 /// Signs in a staff member with `role` (through the real email flow).
 async fn staff(app: &TestApp, smtp: &SmtpServer, email: &str, role: Role) -> Browser {
     let addr = EmailAddress::parse(email).unwrap();
@@ -870,35 +881,31 @@ async fn moderators_suspend_and_ban_and_readers_see_why() {
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(&actions[..4], &["restore", "ban", "suspend", "warn"]);
     // Settings form: a bad number re-renders with the message.
-    let res = m
-        .submit(
-            &app,
-            "/newsroom/comments",
-            "/newsroom/comments/settings",
-            &[
-                ("mode", "post"),
-                ("trusted_after", "x"),
-                ("report_threshold", "3"),
-                ("per_minute", "5"),
-            ],
-        )
-        .await;
+    let res = settings_form(
+        &m,
+        &app,
+        &[
+            ("mode", "post"),
+            ("trusted_after", "x"),
+            ("report_threshold", "3"),
+            ("per_minute", "5"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("Trusted after"));
-    let res = m
-        .submit(
-            &app,
-            "/newsroom/comments",
-            "/newsroom/comments/settings",
-            &[
-                ("mode", "pre"),
-                ("trusted_after", "2"),
-                ("report_threshold", "4"),
-                ("per_minute", "9"),
-                ("banned_words", "Foo\nbar baz"),
-            ],
-        )
-        .await;
+    let res = settings_form(
+        &m,
+        &app,
+        &[
+            ("mode", "pre"),
+            ("trusted_after", "2"),
+            ("report_threshold", "4"),
+            ("per_minute", "9"),
+            ("banned_words", "Foo\nbar baz"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let s = app.db.store.comment_settings().await.unwrap();
     assert_eq!(s.mode, masthead_core::comment::ModerationMode::PreAll);
@@ -1220,20 +1227,18 @@ async fn moderation_settings_apply_at_once_on_this_node_and_within_a_second_else
     }
     // The settings form on this node applies at once (its copy was read a moment ago): the
     // word is allowed on the next post.
-    let res = m
-        .submit(
-            &app,
-            "/newsroom/comments",
-            "/newsroom/comments/settings",
-            &[
-                ("mode", "post"),
-                ("trusted_after", "0"),
-                ("report_threshold", "3"),
-                ("per_minute", "100"),
-                ("banned_words", "parsnip"),
-            ],
-        )
-        .await;
+    let res = settings_form(
+        &m,
+        &app,
+        &[
+            ("mode", "post"),
+            ("trusted_after", "0"),
+            ("report_threshold", "3"),
+            ("per_minute", "100"),
+            ("banned_words", "parsnip"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let res = post(&ana, &app, &[("text", "A turnip after all")]).await;
     assert_eq!(res.status(), 303);
