@@ -207,10 +207,9 @@ impl Store {
                 limits: limits.to_vec(),
                 reply,
             };
-            if group.send(op).await.is_ok()
-                && let Ok(result) = answer.await
-            {
-                return result;
+            if group.send(op).await.is_ok() {
+                // Gone without an answer: the batch may have committed (see `group.rs`).
+                return answer.await.map_err(|_| crate::StoreError::Interrupted)?;
             }
         }
         let mut tx = self.begin().await?;
@@ -246,10 +245,9 @@ impl Store {
                 code_hash: code_hash.to_owned(),
                 reply,
             };
-            if group.send(op).await.is_ok()
-                && let Ok(result) = answer.await
-            {
-                return result;
+            if group.send(op).await.is_ok() {
+                // Gone without an answer: the batch may have committed (see `group.rs`).
+                return answer.await.map_err(|_| crate::StoreError::Interrupted)?;
             }
         }
         let mut tx = self.begin().await?;
