@@ -9,7 +9,11 @@
 //!   idempotent (publishing checks the article is still scheduled; emails carry the job ID).
 //! - A failed job is retried with exponential backoff; after `max_attempts` it is `dead`, kept
 //!   with its last error for an operator to look at.
-//! - A completed job is `done` and is never claimed again.
+//! - A completed job is `done` and is never claimed again. Done jobs are deleted
+//!   [`DONE_RETENTION`] after they finished ([`Store::purge_done_jobs`], run by every worker
+//!   about once an hour), which frees their idempotency keys: every key in use names a moment
+//!   (an article version, a publication time, an email's request, a reply window) that does not
+//!   come round again. Dead jobs stay until an operator deals with them.
 
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc, time::Duration};
 
@@ -52,6 +56,13 @@ impl NewJob {
 }
 
 pub const PUBLISH_ARTICLE: &str = "publish_article";
+
+/// How long a done job is kept (for operators looking back at what ran).
+pub const DONE_RETENTION: Duration = Duration::from_secs(7 * 86_400);
+/// How often a worker purges done jobs.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// Rows deleted per purge transaction, so that SQLite's single writer is never held long.
+const PURGE_CHUNK: i64 = 1000;
 
 /// The job that publishes a scheduled article at its time. The key includes the time, so
 /// rescheduling enqueues a new job (the old one then finds nothing to do).
@@ -197,6 +208,30 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Deletes done jobs that finished before `before` (ms), a chunk per transaction. Returns
+    /// how many went.
+    pub async fn purge_done_jobs(&self, before: i64) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let mut tx = self.begin().await?;
+            let n = sqlx::query(
+                "DELETE FROM jobs WHERE id IN \
+                 (SELECT id FROM jobs WHERE status = 'done' AND updated_at < $1 LIMIT $2)",
+            )
+            .bind(before)
+            .bind(PURGE_CHUNK)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            total += n;
+            if n < PURGE_CHUNK as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Jobs by status, for /metrics and tests.
@@ -367,9 +402,21 @@ impl Worker {
         wake: Arc<tokio::sync::Notify>,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
+        let mut purged_at: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 return;
+            }
+            if purged_at.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
+                purged_at = Some(std::time::Instant::now());
+                let before = now_ms() - DONE_RETENTION.as_millis() as i64;
+                match self.store.purge_done_jobs(before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(jobs = n, "deleted done jobs past their retention"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot delete old done jobs; retrying in an hour")
+                    }
+                }
             }
             match self.run_batch().await {
                 Ok(0) => {

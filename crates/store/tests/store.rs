@@ -632,3 +632,79 @@ async fn sqlite_checkpoints_the_log_in_the_background() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn done_jobs_are_deleted_after_their_retention_by_the_worker() {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    for key in ["old", "recent", "now"] {
+        s.enqueue_job(&NewJob::now("count", serde_json::json!({})).key(key))
+            .await
+            .unwrap();
+    }
+    let mut failing = NewJob::now("fail", serde_json::json!({})).key("broken");
+    failing.max_attempts = 1;
+    s.enqueue_job(&failing).await.unwrap();
+    let worker = Worker::new(s.clone())
+        .handle("count", |_| async { Ok(()) })
+        .handle("fail", |_| async { Err("no".to_owned()) });
+    assert_eq!(worker.run_batch().await.unwrap(), 4);
+    let day = 86_400_000;
+    let age = |key: &'static str, days: i64| async move {
+        sqlx::query("UPDATE jobs SET updated_at = $2 WHERE idempotency_key = $1")
+            .bind(key)
+            .bind(now_ms() - days * day)
+            .execute(s.reader())
+            .await
+            .unwrap();
+    };
+    age("old", 8).await;
+    age("recent", 6).await;
+    age("broken", 30).await;
+    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run(
+        Duration::from_millis(50),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+        stop,
+    ));
+    let keys = || async {
+        sqlx::query_scalar::<_, String>("SELECT idempotency_key FROM jobs ORDER BY idempotency_key")
+            .fetch_all(s.reader())
+            .await
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while keys().await.contains(&"old".to_owned()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not purge"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.abort();
+    // Done within the week and dead jobs stay; the purged job's key is free again.
+    assert_eq!(keys().await, ["broken", "now", "recent"]);
+    assert!(
+        s.enqueue_job(&NewJob::now("count", serde_json::json!({})).key("old"))
+            .await
+            .unwrap()
+    );
+
+    // More than a transaction's chunk: all go, across transactions.
+    let mut tx = s.begin().await.unwrap();
+    for i in 0..1_050 {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
+             VALUES ($1, 'count', '{}', 'done', 1, 8, 0, 0, $2)",
+        )
+        .bind(format!("bulk-{i}"))
+        .bind(now_ms() - 10 * day)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let before = now_ms() - 7 * day;
+    assert_eq!(s.purge_done_jobs(before).await.unwrap(), 1_050);
+    assert_eq!(s.purge_done_jobs(before).await.unwrap(), 0);
+}
