@@ -681,5 +681,5 @@ mod moderation;
 mod thread;
 pub use moderation::*;
 pub use thread::Posted;
+use thread::clear_comment;
 pub(crate) use thread::post_comment_in;
-use thread::remove_comment;

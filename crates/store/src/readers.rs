@@ -121,9 +121,15 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes an account with its sessions and sign-in requests.
-    pub async fn delete_reader(&self, reader_id: &str) -> Result<()> {
+    /// Deletes an account with its sessions and sign-in requests, and releases its comments as
+    /// `comments` says; all in one transaction, so a crash leaves the account whole or gone.
+    pub async fn delete_reader(
+        &self,
+        reader_id: &str,
+        comments: crate::comments::OnDelete,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
+        crate::comments::release_reader_comments_in(&mut tx, reader_id, comments).await?;
         for sql in [
             "DELETE FROM sessions WHERE reader_id = $1",
             "DELETE FROM sign_in_requests WHERE reader_id = $1",

@@ -1112,6 +1112,14 @@ async fn deleted_accounts_leave_anonymous_comments_or_none() {
         )
         .await;
         post(&ana, &app, &[("text", "More from Ana")]).await;
+        // A like Ana gave on another thread, whose page is cached with it.
+        let t = posted_id(&post_to(&tom, &app, OTHER_THREAD, &[("text", "Tom elsewhere")]).await);
+        let like = format!("{OTHER_THREAD}/{t}/like");
+        assert_eq!(
+            ana.submit(&app, OTHER_THREAD, &like, &[]).await.status(),
+            303
+        );
+        assert!(app.text(OTHER_THREAD).await.1.contains("1 like<"));
         let export = ana
             .client
             .get(app.url("/account/export"))
@@ -1143,6 +1151,16 @@ async fn deleted_accounts_leave_anonymous_comments_or_none() {
             assert!(page.contains("Words of Ana") && page.contains("Deleted account"));
             assert!(!page.contains(">Ana<"));
         }
+        // The like is gone from the other thread's page too (its version moved).
+        let mut seen = false;
+        for _ in 0..40 {
+            if app.text(OTHER_THREAD).await.1.contains("0 likes<") {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(seen, "the thread Ana liked still counts her like");
         assert_counts_consistent(&app).await;
         app.stop().await;
     }

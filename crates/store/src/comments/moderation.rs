@@ -5,9 +5,10 @@ use sqlx::Row;
 
 use super::{
     COLUMNS, CommentRow, Decision, LogEntry, Notice, QueueItem, QueueTab, Sanction, Status,
-    comment_in, comment_row, count_visibility, log, notify_reply, remove_comment, touch_thread,
+    clear_comment, comment_in, comment_row, count_visibility, log, notify_reply, touch_thread,
+    touch_threads,
 };
-use crate::{Result, Store, now_ms};
+use crate::{Result, Store, Tx, now_ms};
 
 /// What a deleted reader's comments become (`MASTHEAD_COMMENTS_ON_DELETE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,51 +288,62 @@ impl Store {
             .map(comment_row)
             .collect()
     }
+}
 
-    /// Before an account is deleted: its comments become "deleted account" or are removed.
-    /// (The account row's deletion then clears `reader_id`, likes and reports.)
-    pub async fn release_reader_comments(&self, reader_id: &str, mode: OnDelete) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM comments c WHERE c.reader_id = $1"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(reader_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(comment_row)
-            .collect::<Result<Vec<_>>>()?;
-        for c in &rows {
-            match mode {
-                OnDelete::Anonymize => {
-                    sqlx::query(
-                        "UPDATE comments SET author_name = '', reader_id = NULL WHERE id = $1",
-                    )
-                    .bind(&c.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    touch_thread(&mut tx, &c.article_id).await?;
-                }
-                OnDelete::Remove if c.status != Status::Deleted => {
-                    remove_comment(&mut tx, c).await?;
-                }
-                OnDelete::Remove => {}
-            }
-        }
-        // Likes the reader gave stop counting.
-        sqlx::query(
-            "UPDATE comments SET like_count = like_count - 1 WHERE id IN \
-             (SELECT comment_id FROM comment_likes WHERE reader_id = $1)",
-        )
+/// Within the transaction that deletes an account: its comments become "deleted account" or
+/// are removed, the likes it gave stop counting, and every thread that changed is stamped once.
+/// (Deleting the account row then clears `reader_id`, likes and reports.)
+pub(crate) async fn release_reader_comments_in(
+    tx: &mut Tx,
+    reader_id: &str,
+    mode: OnDelete,
+) -> Result<()> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM comments c WHERE c.reader_id = $1"
+    ));
+    let rows = sqlx::query(sql)
         .bind(reader_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM comment_likes WHERE reader_id = $1")
-            .bind(reader_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(comment_row)
+        .collect::<Result<Vec<_>>>()?;
+    // Threads whose like counts change, then those whose comments do.
+    let mut threads: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT c.article_id FROM comments c JOIN comment_likes l ON l.comment_id = c.id \
+         WHERE l.reader_id = $1",
+    )
+    .bind(reader_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for c in &rows {
+        match mode {
+            OnDelete::Anonymize => {
+                sqlx::query("UPDATE comments SET author_name = '', reader_id = NULL WHERE id = $1")
+                    .bind(&c.id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            OnDelete::Remove if c.status != Status::Deleted => clear_comment(tx, c).await?,
+            OnDelete::Remove => continue,
+        }
+        if !threads.contains(&c.article_id) {
+            threads.push(c.article_id.clone());
+        }
     }
+    sqlx::query(
+        "UPDATE comments SET like_count = like_count - 1 WHERE id IN \
+         (SELECT comment_id FROM comment_likes WHERE reader_id = $1)",
+    )
+    .bind(reader_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM comment_likes WHERE reader_id = $1")
+        .bind(reader_id)
+        .execute(&mut **tx)
+        .await?;
+    if !threads.is_empty() {
+        touch_threads(tx, &threads).await?;
+    }
+    Ok(())
 }

@@ -408,7 +408,13 @@ impl Store {
 
 /// Takes a comment off the thread (its writer deleted it, or their account went): the text is
 /// cleared; a comment with replies stays as a placeholder.
-pub(super) async fn remove_comment(tx: &mut Tx, c: &CommentRow) -> Result<i64> {
+async fn remove_comment(tx: &mut Tx, c: &CommentRow) -> Result<i64> {
+    clear_comment(tx, c).await?;
+    touch_thread(tx, &c.article_id).await
+}
+
+/// [`remove_comment`] without stamping the thread (the caller stamps the threads it touched).
+pub(super) async fn clear_comment(tx: &mut Tx, c: &CommentRow) -> Result<()> {
     sqlx::query(
         "UPDATE comments SET status = 'deleted', body_text = '', body_html = '', featured = 0, updated_at = $2 WHERE id = $1",
     )
@@ -419,5 +425,5 @@ pub(super) async fn remove_comment(tx: &mut Tx, c: &CommentRow) -> Result<i64> {
     if c.status == Status::Published {
         count_visibility(tx, c, -1).await?;
     }
-    touch_thread(tx, &c.article_id).await
+    Ok(())
 }

@@ -970,11 +970,10 @@ pub async fn delete_submit(
         Ok(r) => r,
         Err(res) => return Ok(res),
     };
-    // Comments first (kept as "deleted account" or removed, as configured), then the account.
+    // The comments are kept as "deleted account" or removed, as configured.
     app.store
-        .release_reader_comments(&reader.id, app.config.comments.on_delete)
+        .delete_reader(&reader.id, app.config.comments.on_delete)
         .await?;
-    app.store.delete_reader(&reader.id).await?;
     tracing::info!(reader_id = %reader.id, "account deleted at the reader's request");
     let mut res = notice(
         &app,
