@@ -270,6 +270,13 @@ pub struct QueueItem {
     pub reports: Vec<(String, String)>,
 }
 
+/// One list of the moderation queue: its first items, and how many it holds in all.
+#[derive(Debug, Clone, Default)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    pub total: i64,
+}
+
 /// Which list of the moderation queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueTab {

@@ -1264,3 +1264,44 @@ async fn moderation_settings_apply_at_once_on_this_node_and_within_a_second_else
     assert_eq!(s, 400, "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_queue_shows_the_oldest_hundred_and_says_how_many_wait() {
+    let (app, smtp) = open_app().await;
+    let _ana = reader(&app, &smtp, "ana@example.com").await;
+    let ana = app
+        .db
+        .store
+        .reader_by_email(&EmailAddress::parse("ana@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let article: String = sqlx::query_scalar(
+        "SELECT id FROM articles WHERE slug = 'harbour-crane-lifts-a-record-load'",
+    )
+    .fetch_one(app.db.store.reader())
+    .await
+    .unwrap();
+    for i in 0..103 {
+        let held = masthead_store::comments::NewComment {
+            article_id: article.clone(),
+            parent_id: None,
+            reader_id: ana.id.clone(),
+            author_name: "Ana".into(),
+            author_role: None,
+            body: masthead_core::comment::CommentBody::parse(&format!("Held number {i:03}"))
+                .unwrap(),
+            status: masthead_store::comments::Status::Pending,
+            hold_reason: Some("pre-moderation".into()),
+            per_minute: 1000,
+        };
+        app.db.store.post_comment(&held).await.unwrap().unwrap();
+    }
+    let m = staff(&app, &smtp, "mod@tribune.example", Role::Moderator).await;
+    let (_, queue) = m.get(&app, "/newsroom/comments").await;
+    assert!(queue.contains("Pending (103)"), "{queue}");
+    assert!(queue.contains("Showing the first 100 of 103, oldest first"));
+    assert!(queue.contains("Held number 000") && queue.contains("Held number 099"));
+    assert!(!queue.contains("Held number 100"));
+    app.stop().await;
+}

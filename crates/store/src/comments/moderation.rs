@@ -4,9 +4,9 @@
 use sqlx::Row;
 
 use super::{
-    COLUMNS, CommentRow, Decision, LogEntry, Notice, QueueItem, QueueTab, Sanction, Status,
-    clear_comment, comment_in, comment_row, count_visibility, log, notify_reply, touch_thread,
-    touch_threads,
+    COLUMNS, CommentRow, Decision, LogEntry, Notice, QueueItem, QueuePage, QueueTab, Sanction,
+    Status, clear_comment, comment_in, comment_row, count_visibility, log, notify_reply,
+    touch_thread, touch_threads,
 };
 use crate::{Result, Store, Tx, now_ms};
 
@@ -166,49 +166,68 @@ impl Store {
     }
 
     /// A list of the moderation queue, oldest first for work lists, newest first for records.
-    pub async fn moderation_queue(&self, tab: QueueTab, limit: i64) -> Result<Vec<QueueItem>> {
-        let filter = match tab {
-            QueueTab::Pending => "c.status = 'pending' ORDER BY c.updated_at ASC",
-            QueueTab::Reported => {
-                "c.open_reports > 0 AND c.status IN ('pending', 'published') ORDER BY c.open_reports DESC, c.updated_at ASC"
-            }
-            QueueTab::Approved => "c.status = 'published' ORDER BY c.updated_at DESC",
-            QueueTab::Rejected => "c.status = 'rejected' ORDER BY c.updated_at DESC",
+    pub async fn moderation_queue(&self, tab: QueueTab, limit: i64) -> Result<QueuePage> {
+        let (filter, order) = match tab {
+            QueueTab::Pending => ("c.status = 'pending'", "c.updated_at ASC"),
+            QueueTab::Reported => (
+                "c.open_reports > 0 AND c.status IN ('pending', 'published')",
+                "c.open_reports DESC, c.updated_at ASC",
+            ),
+            QueueTab::Approved => ("c.status = 'published'", "c.updated_at DESC"),
+            QueueTab::Rejected => ("c.status = 'rejected'", "c.updated_at DESC"),
         };
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS}, a.slug AS a_slug, a.headline AS a_headline, s.slug AS s_slug \
              FROM comments c JOIN articles a ON a.id = c.article_id JOIN sections s ON s.id = a.section_id \
-             WHERE {filter} LIMIT $1"
+             WHERE {filter} ORDER BY {order}, c.id LIMIT $1"
         ));
         let rows = sqlx::query(sql)
             .bind(limit)
             .fetch_all(self.reader())
             .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM comments c WHERE {filter}"
+        )))
+        .fetch_one(self.reader())
+        .await?;
+        let comments = rows.iter().map(comment_row).collect::<Result<Vec<_>>>()?;
+        // The open reports of every listed comment that has any, in one query.
+        let reported: Vec<&str> = comments
+            .iter()
+            .filter(|c| c.open_reports > 0)
+            .map(|c| c.id.as_str())
+            .collect();
+        let mut reports: std::collections::HashMap<String, Vec<(String, String)>> =
+            std::collections::HashMap::new();
+        if !reported.is_empty() {
+            let params: Vec<String> = (1..=reported.len()).map(|i| format!("${i}")).collect();
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT comment_id, reason, detail FROM comment_reports WHERE reviewed = 0 \
+                 AND comment_id IN ({}) ORDER BY created_at, id",
+                params.join(", ")
+            ));
+            let mut q = sqlx::query(sql);
+            for id in &reported {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(self.reader()).await? {
+                reports
+                    .entry(r.try_get("comment_id")?)
+                    .or_default()
+                    .push((r.try_get("reason")?, r.try_get("detail")?));
+            }
+        }
         let mut items = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let comment = comment_row(r)?;
-            let reports = if comment.open_reports > 0 {
-                sqlx::query(
-                    "SELECT reason, detail FROM comment_reports WHERE comment_id = $1 AND reviewed = 0 ORDER BY created_at",
-                )
-                .bind(&comment.id)
-                .fetch_all(self.reader())
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("reason")?, r.try_get("detail")?)))
-                .collect::<Result<Vec<_>>>()?
-            } else {
-                Vec::new()
-            };
+        for (r, comment) in rows.iter().zip(comments) {
             items.push(QueueItem {
                 article_slug: r.try_get("a_slug")?,
                 article_headline: r.try_get("a_headline")?,
                 section_slug: r.try_get("s_slug")?,
-                reports,
+                reports: reports.remove(&comment.id).unwrap_or_default(),
                 comment,
             });
         }
-        Ok(items)
+        Ok(QueuePage { items, total })
     }
 
     /// The audit trail, newest first.

@@ -190,9 +190,10 @@ async fn settings_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let items = app.store.moderation_queue(tab, QUEUE_LIMIT).await?;
+    let queue = app.store.moderation_queue(tab, QUEUE_LIMIT).await?;
     let tz = &app.config.time_zone;
-    let items: Vec<minijinja::Value> = items
+    let items: Vec<minijinja::Value> = queue
+        .items
         .iter()
         .map(|i| {
             let c = &i.comment;
@@ -237,7 +238,7 @@ async fn settings_page(
         moderator => &reader.email,
         tab => tab_name,
         tabs => ["pending", "reported", "approved", "rejected"],
-        items, log, notice, error,
+        items, total => queue.total, log, notice, error,
         settings => minijinja::context! {
             mode => s.mode.as_str(), trusted_after => s.trusted_after,
             banned_words => s.banned_words.join("\n"), suspect_words => s.suspect_words.join("\n"),
