@@ -128,7 +128,9 @@ pub fn sort_links(head: &ThreadHead, current: Sort) -> Vec<SortLink> {
 }
 
 /// Renders a comment page with the site chrome. Pages with forms carry the browser's CSRF
-/// token and are never stored by caches.
+/// token and are never stored by caches. They are not compressed either: a secret (the
+/// token) beside text an attacker can write (a comment) in a compressed response is what
+/// BREACH-style attacks measure.
 pub async fn render(
     app: &AppState,
     headers: &HeaderMap,
