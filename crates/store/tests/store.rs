@@ -708,3 +708,44 @@ async fn done_jobs_are_deleted_after_their_retention_by_the_worker() {
     assert_eq!(s.purge_done_jobs(before).await.unwrap(), 1_050);
     assert_eq!(s.purge_done_jobs(before).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn the_article_scan_pages_through_published_articles_and_maps_only_its_own_connection() {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    let (section, author) = seed(s).await;
+    for slug in ["one", "two", "three"] {
+        s.save_article(&article(slug, &section, &author, 5))
+            .await
+            .unwrap();
+    }
+    let mut draft = article("draft", &section, &author, 5);
+    draft.status = ArticleStatus::Draft;
+    s.save_article(&draft).await.unwrap();
+    let mut scan = s.article_scan().await.unwrap();
+    let first = scan.published_index_rows(None, 2).await.unwrap();
+    assert_eq!(first.len(), 2);
+    let rest = scan
+        .published_index_rows(Some(&first[1].id), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1, "the draft is not in a rebuild");
+    assert!(first[0].id < first[1].id && first[1].id < rest[0].id);
+    assert_eq!(rest[0].authors[0].name, "Inés Okafor");
+    assert_eq!(rest[0].tags[0].slug, "transport");
+    drop(scan);
+    if masthead_store::testing::test_backend() == masthead_store::Backend::Sqlite {
+        // The scan's memory map left with its connection: every pooled one reads unmapped.
+        let mut conns = Vec::new();
+        for _ in 0..8 {
+            conns.push(s.reader().acquire().await.unwrap());
+        }
+        for c in &mut conns {
+            let size: i64 = sqlx::query_scalar("PRAGMA mmap_size")
+                .fetch_one(&mut **c)
+                .await
+                .unwrap();
+            assert_eq!(size, 0);
+        }
+    }
+}

@@ -81,9 +81,10 @@ pub async fn rebuild(
         tokio::task::spawn_blocking(move || Rebuild::start(&dir, &options, started_at)).await??
     };
     let lead = options.lead_in_paragraphs;
+    let mut scan = store.article_scan().await?;
     let mut after: Option<String> = None;
     loop {
-        let rows = store.published_index_rows(after.as_deref(), BATCH).await?;
+        let rows = scan.published_index_rows(after.as_deref(), BATCH).await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
         build = tokio::task::spawn_blocking(move || -> anyhow::Result<Rebuild> {
