@@ -5,14 +5,14 @@ use axum::{
     Form,
     extract::{Path, State, rejection::FormRejection},
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use masthead_core::comment::ReportReason;
 use masthead_store::comments::Status;
 
 use super::{
     ThreadHead, thread, view,
-    write::{CommentForm, MINUTE_MS, again, back_to, form, rate_ok, writer},
+    write::{CommentForm, MINUTE_MS, again, back_to, form, rate_ok, to_sign_in, writer},
 };
 use crate::{AppState, error::WebError};
 
@@ -74,9 +74,7 @@ pub async fn report_form(
         .filter(|h| h.section_slug == section)
         .ok_or(WebError::NotFound)?;
     if app.current_reader(&headers).await?.is_none() {
-        return Ok(
-            Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response(),
-        );
+        return Ok(to_sign_in(&head));
     }
     let c = app.store.comment(&id).await?;
     let c = c

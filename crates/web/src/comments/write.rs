@@ -115,7 +115,8 @@ async fn checked_head(
     Ok(Ok(head))
 }
 
-fn to_sign_in(head: &ThreadHead) -> Response {
+/// Where a signed-out reader is sent: sign in, then back to the thread.
+pub(super) fn to_sign_in(head: &ThreadHead) -> Response {
     Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response()
 }
 
@@ -361,9 +362,7 @@ pub async fn edit_form(
         .filter(|h| h.section_slug == section)
         .ok_or(WebError::NotFound)?;
     let Some((reader, _)) = app.current_reader(&headers).await? else {
-        return Ok(
-            Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response(),
-        );
+        return Ok(to_sign_in(&head));
     };
     let c = app
         .store
