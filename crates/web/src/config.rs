@@ -33,6 +33,10 @@ pub struct WebConfig {
     pub wall_lead_paragraphs: usize,
     /// The search index's language and how much of a gated article results may quote.
     pub search: masthead_search::SearchOptions,
+    /// A missing or outdated search index is rebuilt before serving when the archive holds at
+    /// most this many articles (seconds of work); above it the server starts at once and
+    /// rebuilds in the background (`search::sync`).
+    pub search_rebuild_before_serving_max: u64,
     /// Closing threads by age, and what deleted accounts' comments become.
     pub comments: crate::CommentsConfig,
 }
@@ -57,6 +61,7 @@ impl WebConfig {
             meter: masthead_core::meter::MeterPolicy::default(),
             wall_lead_paragraphs: 2,
             search: masthead_search::SearchOptions::default(),
+            search_rebuild_before_serving_max: 10_000,
             comments: crate::CommentsConfig::default(),
         }
     }

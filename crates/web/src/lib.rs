@@ -49,6 +49,9 @@ pub struct App {
     pub search: Arc<masthead_search::SearchIndex>,
     /// Held while this node applies changes to its search index (`search::sync`).
     pub search_updates: tokio::sync::Mutex<()>,
+    /// The search index is being rebuilt in the background: results are incomplete, and
+    /// `/search` says so (`search::sync::open_at_start`).
+    pub search_rebuilding: std::sync::atomic::AtomicBool,
     /// Comment thread versions and loaded thread pages (see `comments`).
     pub comments: comments::CommentsCache,
 }
@@ -96,7 +99,13 @@ impl Application {
         // Search results quote no more of a gated article than the wall shows.
         let mut search_options = config.search.clone();
         search_options.lead_in_paragraphs = config.wall_lead_paragraphs;
-        let search = search::open_or_rebuild(&store, &config.data_dir, &search_options).await?;
+        let (search, rebuilding) = search::open_at_start(
+            &store,
+            &config.data_dir,
+            &search_options,
+            config.search_rebuild_before_serving_max,
+        )
+        .await?;
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -108,6 +117,7 @@ impl Application {
             wall,
             search,
             search_updates: tokio::sync::Mutex::new(()),
+            search_rebuilding: std::sync::atomic::AtomicBool::new(rebuilding),
             comments: comments::CommentsCache::new(),
         }));
         let router = router(state.clone());
@@ -145,6 +155,18 @@ impl Application {
             self.state.clone(),
             stop_rx.clone(),
         ));
+        if self
+            .state
+            .search_rebuilding
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            // Not joined at shutdown: stopping abandons the unfinished build (a later start
+            // removes its directory and begins again).
+            tokio::spawn(search::sync::rebuild_in_background(
+                self.state.clone(),
+                stop_rx.clone(),
+            ));
+        }
         let comments = tokio::spawn(comments::watch_versions(
             self.state.clone(),
             stop_rx.clone(),

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestApp, spawn_app, write};
+use common::{TestApp, spawn_app, spawn_app_with, write};
 
 const SITE: &str = r#"
 [[sections]]
@@ -672,6 +672,7 @@ async fn reindexing_while_serving_keeps_answering_and_is_adopted() {
 
 #[tokio::test]
 async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
+    use masthead_web::search::open_at_start;
     // No server here: the index is opened as `serve` opens it at start.
     let db = masthead_store::testing::TestDb::new().await;
     let src = db.data_dir().join("fixture");
@@ -684,28 +685,83 @@ async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
     let data_dir = db.data_dir();
     let search = Default::default();
     // Missing: built from the database.
-    let index = masthead_web::search::open_or_rebuild(&db.store, &data_dir, &search)
+    let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
         .await
         .unwrap();
+    assert!(!later, "a small archive is rebuilt before serving");
     assert_eq!(index.num_docs(), 2);
     drop(index);
     // Damaged: rebuilt.
     let link = data_dir.join("search-index");
     let target = data_dir.join(std::fs::read_link(&link).unwrap());
     std::fs::write(target.join("meta.json"), b"{ not json").unwrap();
-    let index = masthead_web::search::open_or_rebuild(&db.store, &data_dir, &search)
+    let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
         .await
         .unwrap();
+    assert!(!later, "a small archive is rebuilt before serving");
     assert_eq!(index.num_docs(), 2);
     assert_ne!(data_dir.join(std::fs::read_link(&link).unwrap()), target);
     drop(index);
     // A dangling link: rebuilt.
     let target = data_dir.join(std::fs::read_link(&link).unwrap());
     std::fs::remove_dir_all(&target).unwrap();
-    let index = masthead_web::search::open_or_rebuild(&db.store, &data_dir, &search)
+    let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
         .await
         .unwrap();
+    assert!(!later, "a small archive is rebuilt before serving");
     assert_eq!(index.num_docs(), 2);
+    drop(index);
+    // Over the limit: an empty index at once, and the caller is told to rebuild.
+    let target = data_dir.join(std::fs::read_link(&link).unwrap());
+    std::fs::remove_dir_all(&target).unwrap();
+    let (index, later) = open_at_start(&db.store, &data_dir, &search, 1)
+        .await
+        .unwrap();
+    assert!(later, "two articles are over a limit of one");
+    // (Catching up may already have added these seconds-old articles to the empty build.)
+    assert_eq!(index.build_info().documents, 0);
+    let (info, _) = masthead_web::search::rebuild(&db.store, &data_dir, &search, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(info.documents, 2);
+    assert!(index.follow_swap().unwrap().is_some());
+    assert_eq!(index.num_docs(), 2);
+}
+
+#[tokio::test]
+async fn a_large_archive_is_served_at_once_and_its_index_rebuilt_in_the_background() {
+    // Any archive is "large" here: the fixture's articles are in the database, the index is not.
+    let app = spawn_app_with(|c| c.search_rebuild_before_serving_max = 0).await;
+    let rebuilding = || {
+        app.state
+            .search_rebuilding
+            .load(std::sync::atomic::Ordering::Acquire)
+    };
+    // The server answered from the start; the rebuilt index is adopted and the flag cleared.
+    let start = Instant::now();
+    while rebuilding() || app.state.search.num_docs() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the background rebuild was not adopted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.state.search.build_info().documents, 2);
+    let (status, v) = json(&app, "/api/v1/search?q=crane").await;
+    assert_eq!(status, 200);
+    assert!(found(&v, "Harbour crane <lifts> a record load"), "{v}");
+    assert_eq!(v["rebuilding"], false);
+    let (_, html) = app.text("/search?q=crane").await;
+    assert!(!html.contains("Search is being rebuilt"));
+    // While a rebuild runs, readers are told their results are incomplete.
+    app.state
+        .search_rebuilding
+        .store(true, std::sync::atomic::Ordering::Release);
+    let (_, v) = json(&app, "/api/v1/search?q=crane").await;
+    assert_eq!(v["rebuilding"], true);
+    let (_, html) = app.text("/search?q=harbour").await;
+    assert!(html.contains("Search is being rebuilt"), "{html}");
+    app.stop().await;
 }
 
 #[tokio::test]

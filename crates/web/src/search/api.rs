@@ -19,6 +19,8 @@ struct Body {
     corrected: Option<String>,
     /// No article has all the words: these results have some of them.
     partial: bool,
+    /// The index is being rebuilt: older articles are missing from the results for now.
+    rebuilding: bool,
     total: usize,
     page: usize,
     total_pages: usize,
@@ -74,6 +76,9 @@ pub async fn search_api(
         query,
         corrected: results.corrected.as_ref().map(|c| c.display()),
         partial: results.partial,
+        rebuilding: app
+            .search_rebuilding
+            .load(std::sync::atomic::Ordering::Acquire),
         total: results.total,
         page: results.page,
         total_pages: results.total_pages,

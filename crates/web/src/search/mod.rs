@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::{AppState, views};
 
-pub use sync::{open_or_rebuild, rebuild};
+pub use sync::{open_at_start, rebuild, rebuild_in_background};
 
 /// How many related articles an article page shows.
 pub const READ_MORE: usize = 4;

@@ -1,7 +1,12 @@
 //! Keeping this node's search index current with the database.
 //!
-//! - At start ([`open_or_rebuild`]): open the live index; a missing, damaged or outdated one is
-//!   rebuilt from the database (logged, never fatal), then changes since its cursor are applied.
+//! - At start ([`open_at_start`]): open the live index, then apply the changes since its
+//!   cursor. A missing, damaged or outdated index is rebuilt from the database (logged, never
+//!   fatal): before serving when the archive is small (up to
+//!   `WebConfig::search_rebuild_before_serving_max` articles, 10,000 by default: seconds);
+//!   otherwise the server starts at once on an empty index and rebuilds in the background
+//!   ([`rebuild_in_background`]), and `/search` says results are incomplete until the rebuilt
+//!   index is adopted.
 //! - On each `index_article` job ([`index_article`]): if the index does not hold the job's
 //!   version of the article, apply every change since the index's cursor (a bulk import is
 //!   applied by its first job; the rest find their version already there) plus the article
@@ -99,35 +104,114 @@ pub async fn rebuild(
     Ok(tokio::task::spawn_blocking(move || build.finish()).await??)
 }
 
-/// Opens the live index, rebuilding it if it cannot be used, and brings it up to date.
-pub async fn open_or_rebuild(
+/// Opens the live index and brings it up to date; one that cannot be used is rebuilt, before
+/// serving if the archive holds at most `rebuild_before_serving_max` articles, otherwise in
+/// the background: then an empty index is swapped in so that the server can start, and the
+/// returned flag says a background rebuild must follow ([`rebuild_in_background`]).
+pub async fn open_at_start(
     store: &Store,
     data_dir: &Path,
     options: &SearchOptions,
-) -> anyhow::Result<Arc<SearchIndex>> {
+    rebuild_before_serving_max: u64,
+) -> anyhow::Result<(Arc<SearchIndex>, bool)> {
     let open = {
         let (dir, options) = (data_dir.to_owned(), options.clone());
         move || SearchIndex::open(&dir, &options)
     };
+    let mut later = false;
     let index = match tokio::task::spawn_blocking(open.clone()).await? {
         Ok(index) => index,
         Err(e @ OpenError::Locked(_)) => return Err(e.into()),
         Err(e) => {
-            tracing::warn!(reason = %e, "search index: rebuilding from the database");
-            let started = std::time::Instant::now();
-            let (info, bytes) = rebuild(store, data_dir, options, |_, _| {}).await?;
-            tracing::info!(
-                documents = info.documents,
-                bytes,
-                seconds = started.elapsed().as_secs_f64(),
-                "search index: rebuilt"
-            );
+            let articles = store
+                .count_articles(masthead_store::content::ListFilter::All)
+                .await?
+                .max(0) as u64;
+            if articles <= rebuild_before_serving_max {
+                tracing::warn!(reason = %e, articles, "search index: rebuilding from the database");
+                let started = std::time::Instant::now();
+                let (info, bytes) = rebuild(store, data_dir, options, |_, _| {}).await?;
+                tracing::info!(
+                    documents = info.documents,
+                    bytes,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search index: rebuilt"
+                );
+            } else {
+                tracing::warn!(
+                    reason = %e,
+                    articles,
+                    "search index: serving now and rebuilding in the background; search results are incomplete until it is done"
+                );
+                let (dir, options) = (data_dir.to_owned(), options.clone());
+                let started_at = masthead_store::now_ms();
+                tokio::task::spawn_blocking(move || {
+                    Rebuild::start(&dir, &options, started_at)?.finish()
+                })
+                .await??;
+                later = true;
+            }
             tokio::task::spawn_blocking(open).await??
         }
     };
     let index = Arc::new(index);
     catch_up(store, &index, None).await?;
-    Ok(index)
+    Ok((index, later))
+}
+
+/// The background half of [`open_at_start`]: rebuilds the index, adopts it (with the changes
+/// made meanwhile) and clears `search_rebuilding`. A failed rebuild is tried again every 30
+/// seconds; `stop` abandons it.
+pub async fn rebuild_in_background(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let started = std::time::Instant::now();
+        let options = app.search.options().clone();
+        let rebuilt = tokio::select! {
+            r = rebuild(&app.store, &app.config.data_dir, &options, |_, _| {}) => r,
+            _ = stop.changed() => return,
+        };
+        match rebuilt {
+            Ok((info, bytes)) => {
+                tracing::info!(
+                    documents = info.documents,
+                    bytes,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search index: rebuilt in the background"
+                );
+                let index = app.search.clone();
+                match tokio::task::spawn_blocking(move || index.follow_swap()).await {
+                    Ok(Ok(Some(_))) => {
+                        let _one_at_a_time = app.search_updates.lock().await;
+                        if let Err(e) = catch_up(&app.store, &app.search, None).await {
+                            tracing::warn!(
+                                error = format!("{e:#}"),
+                                "search index: cannot catch up after the rebuild; the next index job will"
+                            );
+                        }
+                    }
+                    // Adopted already by `watch_index`, which catches up itself.
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "search index: cannot adopt the rebuilt index now; the watcher tries again every second")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "search index: swap check failed"),
+                }
+                app.search_rebuilding
+                    .store(false, std::sync::atomic::Ordering::Release);
+                return;
+            }
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "search index: the background rebuild failed; trying again in 30 seconds"
+                );
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    }
 }
 
 /// Applies every change made since the index's cursor (less the overlap), and `extra`.
