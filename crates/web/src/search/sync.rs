@@ -178,24 +178,8 @@ pub async fn rebuild_in_background(app: AppState, mut stop: tokio::sync::watch::
                     seconds = started.elapsed().as_secs_f64(),
                     "search index: rebuilt in the background"
                 );
-                let index = app.search.clone();
-                match tokio::task::spawn_blocking(move || index.follow_swap()).await {
-                    Ok(Ok(Some(_))) => {
-                        let _one_at_a_time = app.search_updates.lock().await;
-                        if let Err(e) = catch_up(&app.store, &app.search, None).await {
-                            tracing::warn!(
-                                error = format!("{e:#}"),
-                                "search index: cannot catch up after the rebuild; the next index job will"
-                            );
-                        }
-                    }
-                    // Adopted already by `watch_index`, which catches up itself.
-                    Ok(Ok(None)) => {}
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "search index: cannot adopt the rebuilt index now; the watcher tries again every second")
-                    }
-                    Err(e) => tracing::warn!(error = %e, "search index: swap check failed"),
-                }
+                // Adopted here, or a moment earlier by `watch_index`; either catches up.
+                adopt_rebuilt(&app).await;
                 app.search_rebuilding
                     .store(false, std::sync::atomic::Ordering::Release);
                 return;
@@ -298,26 +282,30 @@ pub async fn index_article(app: AppState, job: ClaimedJob) -> Result<(), String>
     Ok(())
 }
 
+/// Adopts a generation that a rebuild swapped in, if there is one, then applies the changes
+/// made since that rebuild began. Failures are logged; the watcher tries again every second.
+async fn adopt_rebuilt(app: &AppState) {
+    let index = app.search.clone();
+    match tokio::task::spawn_blocking(move || index.follow_swap()).await {
+        Ok(Ok(Some(_))) => {
+            let _one_at_a_time = app.search_updates.lock().await;
+            if let Err(e) = catch_up(&app.store, &app.search, None).await {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "search index: cannot catch up after a rebuild; the next index job will"
+                );
+            }
+        }
+        Ok(Ok(None)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "search index: cannot adopt the rebuilt index"),
+        Err(e) => tracing::warn!(error = %e, "search index: swap check failed"),
+    }
+}
+
 /// Adopts rebuilt generations (see the module docs) until `stop`.
 pub async fn watch_index(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        let index = app.search.clone();
-        match tokio::task::spawn_blocking(move || index.follow_swap()).await {
-            Ok(Ok(Some(_))) => {
-                let _one_at_a_time = app.search_updates.lock().await;
-                if let Err(e) = catch_up(&app.store, &app.search, None).await {
-                    tracing::warn!(
-                        error = format!("{e:#}"),
-                        "search index: cannot catch up after a rebuild"
-                    );
-                }
-            }
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "search index: cannot adopt the rebuilt index")
-            }
-            Err(e) => tracing::warn!(error = %e, "search index: swap check failed"),
-        }
+        adopt_rebuilt(&app).await;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = stop.changed() => return,
