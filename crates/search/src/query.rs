@@ -40,6 +40,16 @@ pub enum Part {
     Phrase(Vec<String>),
 }
 
+impl Part {
+    /// The words as typed, separated by spaces (a phrase without its quotes).
+    fn text(&self) -> String {
+        match self {
+            Part::Word(w) => w.clone(),
+            Part::Phrase(ws) => ws.join(" "),
+        }
+    }
+}
+
 impl ParsedQuery {
     /// Parses a query, or says what is wrong with it in a sentence for the reader.
     pub fn parse(text: &str) -> Result<Self> {
@@ -86,8 +96,8 @@ impl ParsedQuery {
         self.parts
             .iter()
             .map(|p| match p {
-                Part::Word(w) => w.clone(),
-                Part::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
+                Part::Word(_) => p.text(),
+                Part::Phrase(_) => format!("\"{}\"", p.text()),
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -228,10 +238,7 @@ fn text_query(
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for part in &q.parts {
-        let words = match part {
-            Part::Word(w) => w.clone(),
-            Part::Phrase(ws) => ws.join(" "),
-        };
+        let words = part.text();
         let mut terms: Vec<(usize, String)> = Vec::new();
         let mut stream = analyzer.token_stream(&words);
         while let Some(t) = stream.next() {
@@ -275,11 +282,7 @@ fn text_query(
     if clauses.is_empty() {
         let mut words = words_analyzer();
         for part in &q.parts {
-            let text = match part {
-                Part::Word(w) => w.clone(),
-                Part::Phrase(ws) => ws.join(" "),
-            };
-            for w in analyzer::terms(&mut words, &text) {
+            for w in analyzer::terms(&mut words, &part.text()) {
                 clauses.push((
                     required,
                     Box::new(TermQuery::new(
