@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{TestApp, browser::*};
 use masthead_core::{EmailAddress, Role, comment::ModerationSettings};
 use masthead_mail::testing::SmtpServer;
+use masthead_store::comments::{NewComment, Status};
 
 const THREAD: &str = "/city/harbour-crane-lifts-a-record-load/comments";
 const OTHER_THREAD: &str = "/sport/athletic-win-the-derby/comments";
@@ -98,6 +99,22 @@ async fn settings(app: &TestApp, f: impl FnOnce(&mut ModerationSettings)) {
     // Saved straight into the database, as another node would: this node's copy is dropped
     // the way the settings form drops it.
     app.state.forget_comment_settings();
+}
+
+/// A comment by Ana written straight through the store (as another node would write it);
+/// held comments say so in their reason.
+fn comment_by(article_id: &str, reader_id: &str, text: &str, status: Status) -> NewComment {
+    NewComment {
+        article_id: article_id.to_owned(),
+        parent_id: None,
+        reader_id: reader_id.to_owned(),
+        author_name: "Ana".into(),
+        author_role: None,
+        body: masthead_core::comment::CommentBody::parse(text).unwrap(),
+        status,
+        hold_reason: (status == Status::Pending).then(|| "pre-moderation".into()),
+        per_minute: 1000,
+    }
 }
 
 /// The moderation settings form on the queue page, sent by moderator `m`.
@@ -1176,17 +1193,12 @@ async fn a_comment_written_elsewhere_reaches_the_cached_thread_within_a_poll() {
     assert!(page.contains("Written here"));
     // Another node (or process) writes to the same database: this node's memory knows nothing
     // of it, only the comments epoch in the database moves.
-    let other = masthead_store::comments::NewComment {
-        article_id: row.article_id.clone(),
-        parent_id: None,
-        reader_id: row.reader_id.clone().unwrap(),
-        author_name: "Ana".into(),
-        author_role: None,
-        body: masthead_core::comment::CommentBody::parse("Written on another node").unwrap(),
-        status: masthead_store::comments::Status::Published,
-        hold_reason: None,
-        per_minute: 5,
-    };
+    let other = comment_by(
+        &row.article_id,
+        row.reader_id.as_deref().unwrap(),
+        "Written on another node",
+        Status::Published,
+    );
     app.db.store.post_comment(&other).await.unwrap().unwrap();
     let mut seen = false;
     for _ in 0..50 {
@@ -1283,18 +1295,12 @@ async fn the_queue_shows_the_oldest_hundred_and_says_how_many_wait() {
     .await
     .unwrap();
     for i in 0..103 {
-        let held = masthead_store::comments::NewComment {
-            article_id: article.clone(),
-            parent_id: None,
-            reader_id: ana.id.clone(),
-            author_name: "Ana".into(),
-            author_role: None,
-            body: masthead_core::comment::CommentBody::parse(&format!("Held number {i:03}"))
-                .unwrap(),
-            status: masthead_store::comments::Status::Pending,
-            hold_reason: Some("pre-moderation".into()),
-            per_minute: 1000,
-        };
+        let held = comment_by(
+            &article,
+            &ana.id,
+            &format!("Held number {i:03}"),
+            Status::Pending,
+        );
         app.db.store.post_comment(&held).await.unwrap().unwrap();
     }
     let m = staff(&app, &smtp, "mod@tribune.example", Role::Moderator).await;

@@ -684,31 +684,30 @@ async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
         .unwrap();
     let data_dir = db.data_dir();
     let search = Default::default();
+    // As `serve` opens it: a small archive is rebuilt before serving.
+    let rebuilt_before_serving = || async {
+        let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
+            .await
+            .unwrap();
+        assert!(!later, "a small archive is rebuilt before serving");
+        index
+    };
     // Missing: built from the database.
-    let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
-        .await
-        .unwrap();
-    assert!(!later, "a small archive is rebuilt before serving");
+    let index = rebuilt_before_serving().await;
     assert_eq!(index.num_docs(), 2);
     drop(index);
     // Damaged: rebuilt.
     let link = data_dir.join("search-index");
     let target = data_dir.join(std::fs::read_link(&link).unwrap());
     std::fs::write(target.join("meta.json"), b"{ not json").unwrap();
-    let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
-        .await
-        .unwrap();
-    assert!(!later, "a small archive is rebuilt before serving");
+    let index = rebuilt_before_serving().await;
     assert_eq!(index.num_docs(), 2);
     assert_ne!(data_dir.join(std::fs::read_link(&link).unwrap()), target);
     drop(index);
     // A dangling link: rebuilt.
     let target = data_dir.join(std::fs::read_link(&link).unwrap());
     std::fs::remove_dir_all(&target).unwrap();
-    let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
-        .await
-        .unwrap();
-    assert!(!later, "a small archive is rebuilt before serving");
+    let index = rebuilt_before_serving().await;
     assert_eq!(index.num_docs(), 2);
     drop(index);
     // Over the limit: an empty index at once, and the caller is told to rebuild.
