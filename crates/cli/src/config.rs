@@ -270,6 +270,7 @@ impl Settings {
             theme = ?web.theme_dir,
             page_cache_mb = web.page_cache_bytes / (1024 * 1024),
             metrics_token = if web.metrics_token.is_some() { "****" } else { "(none: /metrics is loopback-only)" },
+            run_worker = web.run_worker,
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,
             rate_limits = ?web.rate_limits,

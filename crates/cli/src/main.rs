@@ -41,6 +41,19 @@ enum Command {
         /// A theme directory (templates/ and static/) overriding the built-in theme, file by file.
         #[arg(long, env = "MASTHEAD_THEME", hide_env = true)]
         theme: Option<PathBuf>,
+        /// Serve without running background jobs (emails, scheduled publication, search index
+        /// jobs): for a site that runs `masthead worker` on nodes of its own. The search index
+        /// still follows the database every second. [env: MASTHEAD_NO_WORKER]
+        #[arg(long, env = "MASTHEAD_NO_WORKER", hide_env = true)]
+        no_worker: bool,
+    },
+    /// Run the background jobs (emails, scheduled publication) without serving HTTP, until
+    /// Ctrl-C or SIGTERM. Several workers may run against one PostgreSQL database; each job
+    /// runs once in effect, whichever worker takes it.
+    Worker {
+        /// A theme directory whose email templates override the built-in ones.
+        #[arg(long, env = "MASTHEAD_THEME", hide_env = true)]
+        theme: Option<PathBuf>,
     },
     /// Apply pending database migrations and exit (`serve` also applies them at start).
     Migrate,
@@ -103,7 +116,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             demo,
             theme,
-        } => serve(settings, listen, demo, theme).await,
+            no_worker,
+        } => serve(settings, listen, demo, theme, no_worker).await,
+        Command::Worker { theme } => worker(settings, theme).await,
         Command::Migrate => {
             let store = settings.open_store().await?;
             store.close().await;
@@ -135,6 +150,7 @@ async fn serve(
     listen: Option<String>,
     demo: bool,
     theme: Option<PathBuf>,
+    no_worker: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = settings.open_store().await?;
     if demo {
@@ -151,7 +167,8 @@ async fn serve(
             None => println!("The database already has content; the demo was not loaded again."),
         }
     }
-    let web = settings.web_config(&store, listen, theme).await?;
+    let mut web = settings.web_config(&store, listen, theme).await?;
+    web.run_worker = !no_worker;
     settings.log_effective(&web);
     let app = masthead_web::Application::build(web.clone(), store).await?;
     let addr = app.local_addr();
@@ -169,6 +186,34 @@ async fn serve(
         );
     }
     app.run(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn worker(settings: Settings, theme: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let store = settings.open_store().await?;
+    let web = settings.web_config(&store, None, theme).await?;
+    // No search index here: each serving node keeps its own current.
+    let env = masthead_jobs::JobEnv::new(
+        store.clone(),
+        &web.mail_settings(),
+        web.site_settings(),
+        None,
+    )?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(masthead_jobs::run_worker(
+        std::sync::Arc::new(env),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+        stop_rx,
+    ));
+    println!(
+        "Masthead's job worker is running on {}; stop it with Ctrl-C.",
+        settings.database_display()
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing the jobs in hand");
+    let _ = stop_tx.send(true);
+    running.await?;
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,7 +10,7 @@
 //! Moderation decisions ([`Store::moderate_comment`], [`Store::sanction_commenter`]) are
 //! written with their audit row in one transaction. A published reply enqueues, in its own
 //! transaction, the batched email to the writer of the comment it answers (see
-//! [`reply_email_job`]).
+//! [`SendReplyEmail`]).
 
 use masthead_core::{
     comment::{CommentBody, ModerationMode, ModerationSettings, Standing},
@@ -20,7 +20,6 @@ use sqlx::{Row, any::AnyRow};
 
 use crate::{Result, Store, StoreError, Tx, jobs, now_ms};
 
-pub const SEND_REPLY_EMAIL: &str = "send_comment_reply_email";
 /// Replies to one reader are gathered for this long before one email goes out.
 pub const REPLY_BATCH_MS: i64 = 15 * 60_000;
 /// The same text from the same reader within this time is a duplicate.
@@ -118,6 +117,9 @@ pub struct NewComment {
     pub hold_reason: Option<String>,
     /// Comments this reader may post per minute (counted in the posting transaction).
     pub per_minute: i64,
+    /// The reader has no display name yet: `author_name` becomes it, in the posting
+    /// transaction (their first comment).
+    pub save_display_name: bool,
 }
 
 /// Why a write was refused; each is the reader's to fix, with a message in the web layer.
@@ -310,16 +312,36 @@ pub struct Notice {
     pub section_slug: String,
 }
 
-/// The email job for replies to `recipient`: one per recipient per window, due when the window
-/// ends, so every reply within it goes out in one email.
-pub fn reply_email_job(recipient: &str, now: i64) -> jobs::NewJob {
-    let window = now.div_euclid(REPLY_BATCH_MS);
-    jobs::NewJob::now(
-        SEND_REPLY_EMAIL,
-        serde_json::json!({ "reader_id": recipient }),
-    )
-    .at((window + 1) * REPLY_BATCH_MS)
-    .key(format!("comment-reply:{recipient}:{window}"))
+/// The email of replies to a reader (run by `masthead-jobs`): one per reader per window of
+/// [`REPLY_BATCH_MS`], due when the window ends, so every reply within it goes out in one email.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SendReplyEmail {
+    pub reader_id: String,
+    /// The window's number (ms since the epoch / [`REPLY_BATCH_MS`]); absent in jobs queued
+    /// before it was recorded.
+    #[serde(default)]
+    pub window: i64,
+}
+
+impl SendReplyEmail {
+    pub fn for_reply_at(reader_id: &str, now: i64) -> Self {
+        Self {
+            reader_id: reader_id.to_owned(),
+            window: now.div_euclid(REPLY_BATCH_MS),
+        }
+    }
+}
+
+impl jobs::Job for SendReplyEmail {
+    const KIND: &'static str = "send_comment_reply_email";
+
+    fn key(&self) -> Option<String> {
+        Some(format!("comment-reply:{}:{}", self.reader_id, self.window))
+    }
+
+    fn run_at(&self) -> Option<i64> {
+        Some((self.window + 1) * REPLY_BATCH_MS)
+    }
 }
 
 fn body_hash(text: &str) -> String {
@@ -333,7 +355,7 @@ async fn touch_thread(tx: &mut Tx, article_id: &str) -> Result<i64> {
 
 /// Raises the comments epoch once and stamps every thread in `article_ids` with it (a batch
 /// of posts on several threads costs one epoch); returns the new version.
-pub(crate) async fn touch_threads(tx: &mut Tx, article_ids: &[String]) -> Result<i64> {
+async fn touch_threads(tx: &mut Tx, article_ids: &[String]) -> Result<i64> {
     let version: i64 = sqlx::query_scalar(
         "UPDATE site_state SET value = value + 1 WHERE key = 'comments_epoch' RETURNING value",
     )
@@ -401,7 +423,8 @@ async fn notify_reply(tx: &mut Tx, c: &CommentRow) -> Result<bool> {
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    jobs::enqueue(tx, &reply_email_job(&recipient, now)).await?;
+    let job = SendReplyEmail::for_reply_at(&recipient, now);
+    jobs::enqueue(tx, &jobs::NewJob::of(&job)).await?;
     Ok(true)
 }
 
@@ -689,4 +712,3 @@ mod thread;
 pub use moderation::*;
 pub use thread::Posted;
 use thread::clear_comment;
-pub(crate) use thread::post_comment_in;

@@ -156,6 +156,29 @@ const CARD_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, s.slug AS se
 const CARD_FROM: &str = "FROM articles a JOIN sections s ON s.id = a.section_id \
      LEFT JOIN photos p ON p.article_id = a.id AND p.role = 'lead'";
 
+/// The job that publishes a scheduled article at its time (run by `masthead-jobs`). The key
+/// includes the time, so rescheduling enqueues a new job (the old one then finds nothing to
+/// do: [`Store::publish_scheduled`] checks the article is still due).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PublishArticle {
+    pub article_id: String,
+    /// The publication time (ms); absent in jobs queued before it was recorded.
+    #[serde(default)]
+    pub at: i64,
+}
+
+impl jobs::Job for PublishArticle {
+    const KIND: &'static str = "publish_article";
+
+    fn key(&self) -> Option<String> {
+        Some(format!("publish:{}:{}", self.article_id, self.at))
+    }
+
+    fn run_at(&self) -> Option<i64> {
+        Some(self.at)
+    }
+}
+
 impl Store {
     pub async fn upsert_section(
         &self,
@@ -377,7 +400,11 @@ impl Store {
             .await?;
         }
         if let (ArticleStatus::Scheduled, Some(at)) = (input.status, input.published_at) {
-            jobs::enqueue(&mut tx, &jobs::publish_article_job(&id, at)).await?;
+            let job = PublishArticle {
+                article_id: id.clone(),
+                at: crate::to_ms(at),
+            };
+            jobs::enqueue(&mut tx, &jobs::NewJob::of(&job)).await?;
         }
         crate::search_feed::enqueue_index(&mut tx, &id, now).await?;
         state::bump_content_epoch(&mut tx).await?;

@@ -21,11 +21,13 @@
 pub mod comments;
 pub mod content;
 pub mod dialect;
-mod group;
+pub mod erasure;
+pub mod group;
 pub mod jobs;
+pub mod rate_limit;
 pub mod readers;
 pub mod search_feed;
-mod sign_in;
+pub mod sign_in;
 pub mod staff;
 pub mod state;
 pub mod testing;
@@ -81,8 +83,8 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
-    /// SQLite: the group-commit task for sign-in writes (`group.rs`).
-    group: Option<tokio::sync::mpsc::Sender<group::Op>>,
+    /// SQLite: the task that runs grouped writes (`group.rs`).
+    group: Option<tokio::sync::mpsc::Sender<group::Queued>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -114,7 +116,7 @@ pub fn mask_url(url: &str) -> String {
 
 /// Checkpoints the SQLite log every [`CHECKPOINT_EVERY`] until the last `Store` is gone (the
 /// group-commit channel's last sender). PASSIVE: it never waits for, or holds up, a writer.
-fn spawn_checkpoints(read: AnyPool, alive: tokio::sync::mpsc::WeakSender<group::Op>) {
+fn spawn_checkpoints(read: AnyPool, alive: tokio::sync::mpsc::WeakSender<group::Queued>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -1,15 +1,11 @@
-//! Reader accounts, sessions and rate limits. Signing in (requests, secrets, completion) is in
-//! `sign_in.rs`; its types are re-exported here.
+//! Reader accounts and sessions. Signing in (requests, secrets, completion) is in
+//! [`crate::sign_in`]; what other features keep about a reader is erased through
+//! [`crate::erasure`] when the account is deleted.
 
 use masthead_core::EmailAddress;
 use sqlx::{Row, any::AnyRow};
 
 use crate::{Result, Store, Tx, now_ms};
-
-pub use crate::sign_in::{
-    CODE_ATTEMPTS, CodeOutcome, Completion, LIVE_REQUESTS_PER_ADDRESS, NewSession,
-    NewSignInRequest, Purpose, RateLimit, SEND_SIGN_IN_EMAIL, SessionLengths, SignInRequest,
-};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Reader {
@@ -121,15 +117,16 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes an account with its sessions and sign-in requests, and releases its comments as
-    /// `comments` says; all in one transaction, so a crash leaves the account whole or gone.
+    /// Deletes an account with its sessions and sign-in requests, after every feature
+    /// registered in `erasures` has erased or released what it keeps about the reader; all in
+    /// one transaction, so a crash leaves the account whole or gone.
     pub async fn delete_reader(
         &self,
         reader_id: &str,
-        comments: crate::comments::OnDelete,
+        erasures: &crate::erasure::Erasures,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        crate::comments::release_reader_comments_in(&mut tx, reader_id, comments).await?;
+        erasures.erase_in(&mut tx, reader_id).await?;
         for sql in [
             "DELETE FROM sessions WHERE reader_id = $1",
             "DELETE FROM sign_in_requests WHERE reader_id = $1",
@@ -150,42 +147,4 @@ impl Store {
         .fetch_one(self.reader())
         .await?)
     }
-
-    /// Counts a hit on `key` in the current fixed window; true while within `limit`.
-    pub async fn hit_rate_limit(&self, key: &str, window_ms: i64, limit: i64) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let ok = hit_rate_limit_in(&mut tx, key, window_ms, limit).await?;
-        tx.commit().await?;
-        Ok(ok)
-    }
-
-    /// Whether `key` has used up `limit` in the current window (reads only: for limits that
-    /// count failures, checked before the attempt).
-    pub async fn rate_limit_reached(&self, key: &str, window_ms: i64, limit: i64) -> Result<bool> {
-        let now = now_ms();
-        let count: Option<i64> = sqlx::query_scalar(
-            "SELECT count FROM rate_limits WHERE key = $1 AND window_start = $2",
-        )
-        .bind(key)
-        .bind(now - now.rem_euclid(window_ms))
-        .fetch_optional(self.reader())
-        .await?;
-        Ok(count.unwrap_or(0) >= limit)
-    }
-}
-
-/// [`Store::hit_rate_limit`] within the caller's transaction, so that a write and its limit
-/// cost one transaction (on SQLite, one turn of the single writer).
-pub async fn hit_rate_limit_in(
-    tx: &mut crate::Tx,
-    key: &str,
-    window_ms: i64,
-    limit: i64,
-) -> Result<bool> {
-    let limit = RateLimit {
-        key: key.to_owned(),
-        window_ms,
-        limit,
-    };
-    crate::sign_in::hit_rate_limits(tx, &[limit]).await
 }

@@ -1,8 +1,8 @@
 //! What the search index reads from the database, and the job that tells it to.
 //!
 //! Every write that changes what an article's search entry holds (saving, publishing a scheduled
-//! article) enqueues an [`INDEX_ARTICLE`] job in its own transaction. The job's handler (in the
-//! web crate) brings the node's index up to date from the database: it reads every article
+//! article) enqueues an [`IndexArticle`] job in its own transaction. The job (run by the
+//! `masthead-jobs` crate) brings the node's index up to date from the database: it reads every article
 //! changed since the index's cursor (`updated_at`), not only the job's article, so one job after a
 //! bulk import applies the lot and the others find nothing left to do.
 
@@ -15,20 +15,31 @@ use crate::{
     jobs::{self, NewJob},
 };
 
-pub const INDEX_ARTICLE: &str = "index_article";
-
-/// The job that brings the search index up to date after `article_id` changed at `updated_at`.
-pub fn index_article_job(article_id: &str, updated_at: i64) -> NewJob {
-    NewJob::now(
-        INDEX_ARTICLE,
-        serde_json::json!({ "article_id": article_id }),
-    )
-    .key(format!("index:{article_id}:{updated_at}"))
+/// The job that brings the search index up to date after `article_id` changed at
+/// `updated_at` (run by `masthead-jobs`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct IndexArticle {
+    pub article_id: String,
+    /// Absent in jobs queued before it was recorded.
+    #[serde(default)]
+    pub updated_at: i64,
 }
 
-/// Enqueues [`index_article_job`] in the caller's transaction.
+impl jobs::Job for IndexArticle {
+    const KIND: &'static str = "index_article";
+
+    fn key(&self) -> Option<String> {
+        Some(format!("index:{}:{}", self.article_id, self.updated_at))
+    }
+}
+
+/// Enqueues [`IndexArticle`] in the caller's transaction.
 pub async fn enqueue_index(tx: &mut crate::Tx, article_id: &str, updated_at: i64) -> Result<()> {
-    jobs::enqueue(tx, &index_article_job(article_id, updated_at)).await?;
+    let job = IndexArticle {
+        article_id: article_id.to_owned(),
+        updated_at,
+    };
+    jobs::enqueue(tx, &NewJob::of(&job)).await?;
     Ok(())
 }
 

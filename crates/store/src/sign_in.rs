@@ -17,7 +17,13 @@
 use masthead_core::{EmailAddress, Role, new_id, secret};
 use sqlx::{Row, any::AnyRow};
 
-use crate::{Result, Store, StoreError, Tx, jobs, now_ms, readers::Reader};
+use crate::{
+    Result, Store, StoreError, Tx,
+    group::{Batch, GroupWrite, WriteFuture},
+    jobs, now_ms,
+    rate_limit::{RateLimit, take_rate_limits},
+    readers::Reader,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -88,14 +94,6 @@ pub struct NewSignInRequest {
     pub bind_hash: Option<String>,
 }
 
-/// A fixed-window limit counted in the same transaction as the write it guards.
-#[derive(Debug, Clone)]
-pub struct RateLimit {
-    pub key: String,
-    pub window_ms: i64,
-    pub limit: i64,
-}
-
 /// How long sessions last.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLengths {
@@ -130,7 +128,22 @@ pub enum Completion {
     WrongBrowser(SignInRequest),
 }
 
-pub const SEND_SIGN_IN_EMAIL: &str = "send_sign_in_email";
+/// The job that emails a sign-in request's link and code (run by `masthead-jobs`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SendSignInEmail {
+    pub request_id: String,
+}
+
+impl jobs::Job for SendSignInEmail {
+    const KIND: &'static str = "send_sign_in_email";
+
+    fn key(&self) -> Option<String> {
+        Some(format!("sign-in-email:{}", self.request_id))
+    }
+}
+
+/// How long links and codes work.
+pub const LINK_VALID_MINUTES: i64 = 15;
 /// At most this many sign-in requests of one address are live at a time; older ones stop working.
 pub const LIVE_REQUESTS_PER_ADDRESS: i64 = 3;
 /// Wrong codes allowed per request before it stops working.
@@ -163,32 +176,6 @@ fn request_row(r: &AnyRow) -> Result<SignInRequest> {
     })
 }
 
-/// Counts a hit on each limit; true while all are within their limits.
-pub(crate) async fn hit_rate_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<bool> {
-    let now = now_ms();
-    let mut ok = true;
-    for l in limits {
-        let window_start = now - now.rem_euclid(l.window_ms);
-        let count: i64 = sqlx::query_scalar(
-            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
-        )
-        .bind(&l.key)
-        .bind(window_start)
-        .fetch_one(&mut **tx)
-        .await?;
-        // Old windows are of no use; clear them now and then.
-        if count == 1 {
-            sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-                .bind(now - 2 * 86_400_000)
-                .execute(&mut **tx)
-                .await?;
-        }
-        ok &= count <= l.limit;
-    }
-    Ok(ok)
-}
-
 impl Store {
     /// Counts the request against `limits`, and if all are within bounds records the request
     /// and enqueues its email; all in one transaction. `None` when a limit is exceeded (the
@@ -200,22 +187,11 @@ impl Store {
         req: &NewSignInRequest,
         limits: &[RateLimit],
     ) -> Result<Option<String>> {
-        if let Some(group) = &self.group {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let op = crate::group::Op::CreateRequest {
-                req: Box::new(req.clone()),
-                limits: limits.to_vec(),
-                reply,
-            };
-            if group.send(op).await.is_ok() {
-                // Gone without an answer: the batch may have committed (see `group.rs`).
-                return answer.await.map_err(|_| crate::StoreError::Interrupted)?;
-            }
-        }
-        let mut tx = self.begin().await?;
-        let id = create_request_in(&mut tx, req, limits).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.write_grouped(CreateRequest {
+            req: req.clone(),
+            limits: limits.to_vec(),
+        })
+        .await
     }
 
     pub async fn sign_in_request(&self, id: &str) -> Result<Option<SignInRequest>> {
@@ -237,23 +213,12 @@ impl Store {
         token_hash: &str,
         code_hash: &str,
     ) -> Result<bool> {
-        if let Some(group) = &self.group {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let op = crate::group::Op::IssueSecrets {
-                id: id.to_owned(),
-                token_hash: token_hash.to_owned(),
-                code_hash: code_hash.to_owned(),
-                reply,
-            };
-            if group.send(op).await.is_ok() {
-                // Gone without an answer: the batch may have committed (see `group.rs`).
-                return answer.await.map_err(|_| crate::StoreError::Interrupted)?;
-            }
-        }
-        let mut tx = self.begin().await?;
-        let issued = issue_secrets_in(&mut tx, id, token_hash, code_hash).await?;
-        tx.commit().await?;
-        Ok(issued)
+        self.write_grouped(IssueSecrets {
+            id: id.to_owned(),
+            token_hash: token_hash.to_owned(),
+            code_hash: code_hash.to_owned(),
+        })
+        .await
     }
 
     /// The request a link token belongs to, if the token is live (for the confirmation page;
@@ -352,16 +317,51 @@ impl Store {
     }
 }
 
-/// Records a sign-in request and its email job, if `limits` allow (see
-/// [`Store::create_sign_in_request`]).
-pub(crate) async fn create_request_in(
+/// Recording a sign-in request and its email job, if the limits allow (see
+/// [`Store::create_sign_in_request`]); a grouped write.
+struct CreateRequest {
+    req: NewSignInRequest,
+    limits: Vec<RateLimit>,
+}
+
+impl GroupWrite for CreateRequest {
+    type Output = Option<String>;
+
+    fn apply<'a>(&'a self, tx: &'a mut Tx, _: &'a mut Batch) -> WriteFuture<'a, Option<String>> {
+        Box::pin(create_request_in(tx, &self.req, &self.limits))
+    }
+}
+
+/// Storing the hashes of a request's secrets if it is still live; a grouped write.
+struct IssueSecrets {
+    id: String,
+    token_hash: String,
+    code_hash: String,
+}
+
+impl GroupWrite for IssueSecrets {
+    type Output = bool;
+
+    fn apply<'a>(&'a self, tx: &'a mut Tx, _: &'a mut Batch) -> WriteFuture<'a, bool> {
+        Box::pin(issue_secrets_in(
+            tx,
+            &self.id,
+            &self.token_hash,
+            &self.code_hash,
+        ))
+    }
+}
+
+async fn create_request_in(
     tx: &mut Tx,
     req: &NewSignInRequest,
     limits: &[RateLimit],
 ) -> Result<Option<String>> {
     let now = now_ms();
     let id = new_id();
-    if !hit_rate_limits(tx, limits).await? {
+    // The limits are the only check; a refused request is counted by the limits that let it
+    // through (an attempt is an attempt), never by the one that refused it.
+    if !take_rate_limits(tx, limits).await? {
         return Ok(None);
     }
     sqlx::query(
@@ -395,14 +395,14 @@ pub(crate) async fn create_request_in(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    let job = jobs::NewJob::now(SEND_SIGN_IN_EMAIL, serde_json::json!({ "request_id": id }))
-        .key(format!("sign-in-email:{id}"));
-    jobs::enqueue(tx, &job).await?;
+    let job = SendSignInEmail {
+        request_id: id.clone(),
+    };
+    jobs::enqueue(tx, &jobs::NewJob::of(&job)).await?;
     Ok(Some(id))
 }
 
-/// Stores the hashes of a request's secrets if it is still live.
-pub(crate) async fn issue_secrets_in(
+async fn issue_secrets_in(
     tx: &mut Tx,
     id: &str,
     token_hash: &str,

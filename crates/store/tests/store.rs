@@ -6,9 +6,11 @@ use std::time::Duration;
 use masthead_core::{AccessLevel, ArticleStatus, PhotoMeta, Slug};
 use masthead_store::{
     Store,
+    content::PublishArticle,
     content::{ArticleInput, ListFilter, PhotoInput, Saved},
-    jobs::{self, NewJob, Ran, Worker},
+    jobs::{self, Job, NewJob, Ran, Worker},
     now_ms,
+    search_feed::IndexArticle,
     testing::TestDb,
 };
 
@@ -162,7 +164,7 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
     let indexed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let seen = indexed.clone();
     let worker = Worker::new(s.clone())
-        .handle(masthead_store::search_feed::INDEX_ARTICLE, move |job| {
+        .handle(<IndexArticle as Job>::KIND, move |job| {
             seen.lock().unwrap().push(
                 job.payload["article_id"]
                     .as_str()
@@ -171,7 +173,7 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
             );
             async { Ok(()) }
         })
-        .handle(jobs::PUBLISH_ARTICLE, move |job| {
+        .handle(<PublishArticle as Job>::KIND, move |job| {
             let store = store.clone();
             async move {
                 let id = job.payload["article_id"]
@@ -390,7 +392,10 @@ async fn batches_run_each_job_once_and_keep_failures_apart() {
 #[tokio::test]
 async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
     use masthead_core::EmailAddress;
-    use masthead_store::readers::{NewSignInRequest, Purpose, RateLimit};
+    use masthead_store::{
+        rate_limit::{RateKey, RateLimit},
+        sign_in::{NewSignInRequest, Purpose},
+    };
     let db = TestDb::new().await;
     let request = |email: &str| NewSignInRequest {
         purpose: Purpose::Register,
@@ -404,10 +409,8 @@ async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
         wall_article_id: None,
         bind_hash: None,
     };
-    let limit = |key: &str| RateLimit {
-        key: key.to_owned(),
-        window_ms: 3_600_000,
-        limit: 5,
+    let limit = |email: &str| {
+        RateLimit::per_hour(RateKey::EmailsTo(EmailAddress::parse(email).unwrap()), 5)
     };
     // 40 readers at once, plus 12 requests for one address limited to 5: on SQLite these share
     // transactions (group commit); on PostgreSQL they run side by side.
@@ -417,7 +420,7 @@ async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
         tasks.spawn(async move {
             let req = request(&format!("reader{i}@example.com"));
             store
-                .create_sign_in_request(&req, &[limit(&format!("to:{i}"))])
+                .create_sign_in_request(&req, &[limit(&format!("reader{i}@example.com"))])
                 .await
         });
     }
@@ -426,7 +429,7 @@ async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
         tasks.spawn(async move {
             let req = request("busy@example.com");
             store
-                .create_sign_in_request(&req, &[limit("to:busy")])
+                .create_sign_in_request(&req, &[limit("busy@example.com")])
                 .await
         });
     }
@@ -491,6 +494,7 @@ async fn concurrent_comments_are_all_written_once_and_refusals_write_nothing() {
             status: Status::Published,
             hold_reason: None,
             per_minute,
+            save_display_name: false,
         };
     let (first, _) = s
         .post_comment(&comment(&a, &r[0], None, "The first word", 100))

@@ -35,13 +35,34 @@ pub struct WebConfig {
     pub search: masthead_search::SearchOptions,
     /// A missing or outdated search index is rebuilt before serving when the archive holds at
     /// most this many articles (seconds of work); above it the server starts at once and
-    /// rebuilds in the background (`search::sync`).
+    /// rebuilds in the background (`masthead_jobs::search_sync`).
     pub search_rebuild_before_serving_max: u64,
     /// Closing threads by age, and what deleted accounts' comments become.
     pub comments: crate::CommentsConfig,
+    /// Run the background job worker in this process (`serve --no-worker` turns it off, for a
+    /// site that runs `masthead worker` on nodes of its own).
+    pub run_worker: bool,
 }
 
 impl WebConfig {
+    /// Where this configuration sends email.
+    pub fn mail_settings(&self) -> masthead_jobs::MailSettings {
+        masthead_jobs::MailSettings {
+            smtp_url: self.smtp_url.clone(),
+            from: self.mail_from.clone(),
+            outbox_dir: self.outbox_dir(),
+            theme_dir: self.theme_dir.clone(),
+        }
+    }
+
+    /// What emails need to know of the site.
+    pub fn site_settings(&self) -> masthead_jobs::SiteSettings {
+        masthead_jobs::SiteSettings {
+            site_name: self.site_name.clone(),
+            public_url: self.public_url.clone(),
+        }
+    }
+
     /// Defaults for a data directory; suits tests and the demo.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
@@ -58,6 +79,7 @@ impl WebConfig {
             smtp_url: None,
             mail_from: "Masthead <no-reply@localhost>".into(),
             rate_limits: crate::RateLimits::default(),
+            run_worker: true,
             meter: masthead_core::meter::MeterPolicy::default(),
             wall_lead_paragraphs: 2,
             search: masthead_search::SearchOptions::default(),

@@ -18,10 +18,10 @@ mod theme;
 mod views;
 mod wall;
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use axum::Router;
-use masthead_store::{Store, jobs};
+use masthead_store::Store;
 use tokio::net::TcpListener;
 
 pub use account::RateLimits;
@@ -40,20 +40,17 @@ pub struct App {
     pub config: WebConfig,
     pub theme: Theme,
     pub cache: PageCache,
-    pub mailer: masthead_mail::Mailer,
-    pub emails: masthead_mail::EmailTemplates,
+    /// What background jobs run with (the mailer, the email templates, this node's index).
+    pub jobs: Arc<masthead_jobs::JobEnv>,
     /// Wakes this node's job worker after enqueueing work.
     pub jobs_wake: Arc<tokio::sync::Notify>,
     pub wall: wall::Wall,
-    /// This node's search index (see `search::sync` for how it stays current).
-    pub search: Arc<masthead_search::SearchIndex>,
-    /// Held while this node applies changes to its search index (`search::sync`).
-    pub search_updates: tokio::sync::Mutex<()>,
-    /// The search index is being rebuilt in the background: results are incomplete, and
-    /// `/search` says so (`search::sync::open_at_start`).
-    pub search_rebuilding: std::sync::atomic::AtomicBool,
+    /// This node's search index and what keeps it current (`masthead_jobs::search_sync`).
+    pub search: Arc<masthead_jobs::SearchState>,
     /// Comment thread versions and loaded thread pages (see `comments`).
     pub comments: comments::CommentsCache,
+    /// What each feature erases when a reader deletes their account.
+    pub erasures: masthead_store::erasure::Erasures,
 }
 
 impl std::ops::Deref for AppState {
@@ -78,13 +75,6 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let cache = PageCache::new(config.page_cache_bytes);
-        let mailer = masthead_mail::Mailer::new(
-            config.smtp_url.as_deref(),
-            &config.mail_from,
-            config.outbox_dir(),
-        )?;
-        let emails = masthead_mail::EmailTemplates::load(config.theme_dir.as_deref())?;
-        tracing::info!(mail = %mailer.describe(), "email delivery");
         let meter_secret = store
             .setting_or_insert(
                 wall::METER_SECRET_KEY,
@@ -99,26 +89,34 @@ impl Application {
         // Search results quote no more of a gated article than the wall shows.
         let mut search_options = config.search.clone();
         search_options.lead_in_paragraphs = config.wall_lead_paragraphs;
-        let (search, rebuilding) = search::open_at_start(
+        let search = search::open_at_start(
             &store,
             &config.data_dir,
             &search_options,
             config.search_rebuild_before_serving_max,
         )
         .await?;
+        let jobs = Arc::new(masthead_jobs::JobEnv::new(
+            store.clone(),
+            &config.mail_settings(),
+            config.site_settings(),
+            Some(search.clone()),
+        )?);
+        // Every feature that keeps data about readers registers what deleting one erases.
+        let erasures = masthead_store::erasure::Erasures::new().with(
+            masthead_store::comments::CommentsErasure(config.comments.on_delete),
+        );
         let state = AppState(Arc::new(App {
             store,
             config,
             theme,
             cache,
-            mailer,
-            emails,
+            jobs,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             wall,
             search,
-            search_updates: tokio::sync::Mutex::new(()),
-            search_rebuilding: std::sync::atomic::AtomicBool::new(rebuilding),
             comments: comments::CommentsCache::new(),
+            erasures,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -145,25 +143,25 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = job_worker(&self.state).run(
-            Duration::from_millis(500),
-            self.state.jobs_wake.clone(),
-            stop_rx.clone(),
-        );
-        let worker = tokio::spawn(worker);
-        let index_watcher = tokio::spawn(search::sync::watch_index(
-            self.state.clone(),
+        let state = &self.state;
+        let worker = state.config.run_worker.then(|| {
+            tokio::spawn(masthead_jobs::run_worker(
+                state.jobs.clone(),
+                state.jobs_wake.clone(),
+                stop_rx.clone(),
+            ))
+        });
+        let index_watcher = tokio::spawn(masthead_jobs::search_sync::watch_index(
+            state.store.clone(),
+            state.search.clone(),
             stop_rx.clone(),
         ));
-        if self
-            .state
-            .search_rebuilding
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
+        if state.search.rebuilding() {
             // Not joined at shutdown: stopping abandons the unfinished build (a later start
             // removes its directory and begins again).
-            tokio::spawn(search::sync::rebuild_in_background(
-                self.state.clone(),
+            tokio::spawn(search::rebuild_in_background(
+                state.store.clone(),
+                state.search.clone(),
                 stop_rx.clone(),
             ));
         }
@@ -186,42 +184,17 @@ impl Application {
             })
             .await?;
         let _ = stop_tx.send(true);
-        let _ = tokio::join!(worker, watcher, index_watcher, comments, stats);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        let _ = tokio::join!(watcher, index_watcher, comments, stats);
         Ok(())
     }
 }
 
-/// The worker with every job handler this node runs.
-pub fn job_worker(state: &AppState) -> jobs::Worker {
-    let store = state.store.clone();
-    let app = state.clone();
-    let indexer = state.clone();
-    let replies = state.clone();
-    jobs::Worker::new(state.store.clone())
-        .handle(masthead_store::search_feed::INDEX_ARTICLE, move |job| {
-            search::sync::index_article(indexer.clone(), job)
-        })
-        .handle(masthead_store::comments::SEND_REPLY_EMAIL, move |job| {
-            comments::send_reply_email(replies.clone(), job)
-        })
-        .handle(masthead_store::readers::SEND_SIGN_IN_EMAIL, move |job| {
-            account::send_sign_in_email(app.clone(), job)
-        })
-        .handle(jobs::PUBLISH_ARTICLE, move |job| {
-            let store = store.clone();
-            async move {
-                let id = job.payload["article_id"]
-                    .as_str()
-                    .ok_or("publish_article job without article_id")?
-                    .to_owned();
-                let published = store
-                    .publish_scheduled(&id, masthead_store::now_ms())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tracing::info!(article_id = %id, published, "scheduled publication");
-                Ok(())
-            }
-        })
+/// The worker with every job kind, in this node's environment (tests run it by hand).
+pub fn job_worker(state: &AppState) -> masthead_store::jobs::Worker {
+    masthead_jobs::worker(state.jobs.clone())
 }
 
 fn router(state: AppState) -> Router {

@@ -114,6 +114,7 @@ fn comment_by(article_id: &str, reader_id: &str, text: &str, status: Status) -> 
         status,
         hold_reason: (status == Status::Pending).then(|| "pre-moderation".into()),
         per_minute: 1000,
+        save_display_name: false,
     }
 }
 

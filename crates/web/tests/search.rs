@@ -686,10 +686,13 @@ async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
     let search = Default::default();
     // As `serve` opens it: a small archive is rebuilt before serving.
     let rebuilt_before_serving = || async {
-        let (index, later) = open_at_start(&db.store, &data_dir, &search, 10_000)
+        let index = open_at_start(&db.store, &data_dir, &search, 10_000)
             .await
             .unwrap();
-        assert!(!later, "a small archive is rebuilt before serving");
+        assert!(
+            !index.rebuilding(),
+            "a small archive is rebuilt before serving"
+        );
         index
     };
     // Missing: built from the database.
@@ -713,10 +716,10 @@ async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
     // Over the limit: an empty index at once, and the caller is told to rebuild.
     let target = data_dir.join(std::fs::read_link(&link).unwrap());
     std::fs::remove_dir_all(&target).unwrap();
-    let (index, later) = open_at_start(&db.store, &data_dir, &search, 1)
+    let index = open_at_start(&db.store, &data_dir, &search, 1)
         .await
         .unwrap();
-    assert!(later, "two articles are over a limit of one");
+    assert!(index.rebuilding(), "two articles are over a limit of one");
     // (Catching up may already have added these seconds-old articles to the empty build.)
     assert_eq!(index.build_info().documents, 0);
     let (info, _) = masthead_web::search::rebuild(&db.store, &data_dir, &search, |_, _| {})
@@ -731,11 +734,7 @@ async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
 async fn a_large_archive_is_served_at_once_and_its_index_rebuilt_in_the_background() {
     // Any archive is "large" here: the fixture's articles are in the database, the index is not.
     let app = spawn_app_with(|c| c.search_rebuild_before_serving_max = 0).await;
-    let rebuilding = || {
-        app.state
-            .search_rebuilding
-            .load(std::sync::atomic::Ordering::Acquire)
-    };
+    let rebuilding = || app.state.search.rebuilding();
     // The server answered from the start; the rebuilt index is adopted and the flag cleared.
     let start = Instant::now();
     while rebuilding() || app.state.search.num_docs() < 2 {
@@ -753,9 +752,7 @@ async fn a_large_archive_is_served_at_once_and_its_index_rebuilt_in_the_backgrou
     let (_, html) = app.text("/search?q=crane").await;
     assert!(!html.contains("Search is being rebuilt"));
     // While a rebuild runs, readers are told their results are incomplete.
-    app.state
-        .search_rebuilding
-        .store(true, std::sync::atomic::Ordering::Release);
+    app.state.search.set_rebuilding(true);
     let (_, v) = json(&app, "/api/v1/search?q=crane").await;
     assert_eq!(v["rebuilding"], true);
     let (_, html) = app.text("/search?q=harbour").await;

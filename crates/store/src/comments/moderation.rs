@@ -8,7 +8,7 @@ use super::{
     Status, clear_comment, comment_in, comment_row, count_visibility, log, notify_reply,
     touch_thread, touch_threads,
 };
-use crate::{Result, Store, Tx, now_ms};
+use crate::{Result, Store, Tx, erasure::ReaderErasure, group::WriteFuture, now_ms};
 
 /// What a deleted reader's comments become (`MASTHEAD_COMMENTS_ON_DELETE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,14 +309,25 @@ impl Store {
     }
 }
 
+/// The comments' part of deleting an account (registered with [`crate::erasure::Erasures`]):
+/// the reader's comments become "deleted account" or are removed, as the site chose.
+#[derive(Debug, Clone, Copy)]
+pub struct CommentsErasure(pub OnDelete);
+
+impl ReaderErasure for CommentsErasure {
+    fn name(&self) -> &'static str {
+        "comments"
+    }
+
+    fn erase<'a>(&'a self, tx: &'a mut Tx, reader_id: &'a str) -> WriteFuture<'a, ()> {
+        Box::pin(release_reader_comments_in(tx, reader_id, self.0))
+    }
+}
+
 /// Within the transaction that deletes an account: its comments become "deleted account" or
 /// are removed, the likes it gave stop counting, and every thread that changed is stamped once.
 /// (Deleting the account row then clears `reader_id`, likes and reports.)
-pub(crate) async fn release_reader_comments_in(
-    tx: &mut Tx,
-    reader_id: &str,
-    mode: OnDelete,
-) -> Result<()> {
+async fn release_reader_comments_in(tx: &mut Tx, reader_id: &str, mode: OnDelete) -> Result<()> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM comments c WHERE c.reader_id = $1"
     ));

@@ -7,30 +7,89 @@ use super::{
     body_hash, comment_in, comment_row, count_visibility, notify_reply, touch_thread,
     touch_threads,
 };
-use crate::{Result, Store, StoreError, Tx, now_ms};
+use crate::{
+    Result, Store, Tx,
+    group::{Batch, BatchHook, GroupWrite, WriteFuture},
+    now_ms,
+    rate_limit::{RateKey, RateLimit, take_rate_limits},
+};
 
 /// A posted comment's id and its thread's new version, or why it was refused.
 pub type Posted = std::result::Result<(String, i64), Refusal>;
 
-/// Writes a new comment within `tx`, except the thread's version (the caller stamps the thread:
-/// once per batch under group commit, see `group.rs`). A reply to a reply joins its parent's
-/// thread (two levels). A refused comment writes nothing and does not count against the rate.
+/// The threads a batch of posts touched, stamped once after the batch with one raise of the
+/// comments epoch; `version` is the threads' new version.
+#[derive(Default)]
+pub(crate) struct TouchedThreads {
+    threads: Vec<String>,
+    version: i64,
+}
+
+impl TouchedThreads {
+    fn add(&mut self, article_id: &str) {
+        if !self.threads.iter().any(|t| t == article_id) {
+            self.threads.push(article_id.to_owned());
+        }
+    }
+}
+
+impl BatchHook for TouchedThreads {
+    fn run<'a>(&'a mut self, tx: &'a mut Tx) -> WriteFuture<'a, ()> {
+        Box::pin(async move {
+            if !self.threads.is_empty() {
+                self.version = touch_threads(tx, &self.threads).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Posting a comment is a grouped write: on SQLite, posts waiting at the same moment share a
+/// transaction and one stamp of their threads.
+impl GroupWrite for NewComment {
+    type Output = Posted;
+
+    fn apply<'a>(&'a self, tx: &'a mut Tx, batch: &'a mut Batch) -> WriteFuture<'a, Posted> {
+        Box::pin(async move {
+            let posted = post_comment_in(tx, self).await?;
+            if posted.is_ok() {
+                batch.hook::<TouchedThreads>().add(&self.article_id);
+            }
+            // The version is known once the batch's threads are stamped (`finish`).
+            Ok(posted.map(|id| (id, 0)))
+        })
+    }
+
+    fn finish(&self, output: &mut Posted, batch: &Batch) {
+        if let (Ok((_, version)), Some(t)) = (output, batch.get::<TouchedThreads>()) {
+            *version = t.version;
+        }
+    }
+}
+
+/// Writes a new comment within `tx`, except the thread's version (stamped by
+/// [`TouchedThreads`]). A reply to a reply joins its parent's thread (two levels). A refused
+/// comment writes nothing and does not count against the rate.
 ///
-/// Where writers run one at a time (SQLite's group commit: `serialized`), every check comes
-/// before the first write, so a refusal leaves nothing in the shared transaction. Where they
-/// run side by side (PostgreSQL), the reader's rate-limit row is taken first: it orders two
-/// posts by the same reader, so the second sees the first when it looks for a duplicate; the
-/// caller rolls back a refused post, and the count with it.
-pub(crate) async fn post_comment_in(
+/// The order makes this safe both where posts share a transaction (SQLite) and where they run
+/// side by side (PostgreSQL):
+/// 1. a no-op update of the reader's row: on PostgreSQL it takes the row's lock, which orders
+///    two posts by the same reader, so the second sees the first when it looks for a
+///    duplicate (on SQLite the single writer already orders them; the update changes nothing);
+/// 2. every check: the parent, the duplicate, then the rate as a conditional count, which
+///    counts nothing when it refuses;
+/// 3. the writes: the reader's display name on their first comment, the comment, its counts
+///    and the reply notice.
+async fn post_comment_in(
     tx: &mut Tx,
     c: &NewComment,
-    serialized: bool,
 ) -> Result<std::result::Result<String, Refusal>> {
     let now = now_ms();
     let hash = body_hash(&c.body.text);
-    if !serialized && !count_post(tx, c, now).await? {
-        return Ok(Err(Refusal::TooFast));
-    }
+    sqlx::query("UPDATE readers SET id = id WHERE id = $1")
+        .bind(&c.reader_id)
+        .execute(&mut **tx)
+        .await?;
     let parent_id = match &c.parent_id {
         None => None,
         Some(pid) => {
@@ -61,8 +120,16 @@ pub(crate) async fn post_comment_in(
     if dup.is_some() {
         return Ok(Err(Refusal::Duplicate));
     }
-    if serialized && !count_post(tx, c, now).await? {
+    let rate = RateLimit::per_minute(RateKey::CommentPosts(c.reader_id.clone()), c.per_minute);
+    if !take_rate_limits(tx, std::slice::from_ref(&rate)).await? {
         return Ok(Err(Refusal::TooFast));
+    }
+    if c.save_display_name {
+        sqlx::query("UPDATE readers SET display_name = $2 WHERE id = $1 AND display_name IS NULL")
+            .bind(&c.reader_id)
+            .bind(&c.author_name)
+            .execute(&mut **tx)
+            .await?;
     }
     let id = new_id();
     sqlx::query(
@@ -111,58 +178,10 @@ pub(crate) async fn post_comment_in(
     Ok(Ok(id))
 }
 
-/// Counts a post against the reader's rate (`per_minute`, in one-minute windows); false,
-/// counting nothing, when the reader is over it.
-async fn count_post(tx: &mut Tx, c: &NewComment, now: i64) -> Result<bool> {
-    if c.per_minute < 1 {
-        return Ok(false);
-    }
-    let window_start = now - now.rem_euclid(60_000);
-    let count: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 \
-         WHERE rate_limits.count < $3 RETURNING count",
-    )
-    .bind(format!("comment:{}", c.reader_id))
-    .bind(window_start)
-    .bind(c.per_minute)
-    .fetch_optional(&mut **tx)
-    .await?;
-    // Old windows are of no use; clear them now and then.
-    if count == Some(1) {
-        sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-            .bind(now - 2 * 86_400_000)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(count.is_some())
-}
-
 impl Store {
-    /// Posts a comment or a reply; see [`post_comment_in`]. On SQLite the write shares a
-    /// transaction with the other writes waiting at the same moment (`group.rs`).
+    /// Posts a comment or a reply (see [`post_comment_in`]), as a grouped write.
     pub async fn post_comment(&self, c: &NewComment) -> Result<Posted> {
-        if let Some(group) = &self.group {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let op = crate::group::Op::PostComment {
-                c: Box::new(c.clone()),
-                reply,
-            };
-            if group.send(op).await.is_ok() {
-                // Gone without an answer: the batch may or may not have committed, so the
-                // comment is not written a second time here.
-                return answer.await.map_err(|_| StoreError::Interrupted)?;
-            }
-        }
-        let mut tx = self.begin().await?;
-        let id = match post_comment_in(&mut tx, c, false).await? {
-            Ok(id) => id,
-            // Dropping the transaction rolls it back, rate count included.
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let version = touch_threads(&mut tx, std::slice::from_ref(&c.article_id)).await?;
-        tx.commit().await?;
-        Ok(Ok((id, version)))
+        self.write_grouped(c.clone()).await
     }
 
     /// The writer edits their comment within the edit window; `status` is the moderation

@@ -10,16 +10,18 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use masthead_core::{EmailAddress, secret};
-use masthead_store::readers::{
-    CodeOutcome, Completion, NewSession, NewSignInRequest, Purpose, RateLimit, Reader,
-    SessionLengths, SignInRequest,
+use masthead_store::{
+    rate_limit::{RateKey, RateLimit},
+    readers::Reader,
+    sign_in::{
+        CodeOutcome, Completion, NewSession, NewSignInRequest, Purpose, SessionLengths,
+        SignInRequest,
+    },
 };
 use serde::Deserialize;
 
 use super::{cookies, safe_return_to};
 use crate::{AppState, error::WebError, views};
-
-const HOUR_MS: i64 = 3_600_000;
 
 /// Every field optional: a form with missing fields re-renders with a message instead of
 /// failing to parse.
@@ -168,16 +170,8 @@ fn client_ip(peer: &SocketAddr) -> String {
 fn email_limits(app: &AppState, peer: &SocketAddr, email: &EmailAddress) -> Vec<RateLimit> {
     let limits = app.config.rate_limits;
     vec![
-        RateLimit {
-            key: format!("email-ip:{}", client_ip(peer)),
-            window_ms: HOUR_MS,
-            limit: limits.emails_per_ip,
-        },
-        RateLimit {
-            key: format!("email-to:{}", email.canonical()),
-            window_ms: HOUR_MS,
-            limit: limits.emails_per_address,
-        },
+        RateLimit::per_hour(RateKey::EmailsFromIp(client_ip(peer)), limits.emails_per_ip),
+        RateLimit::per_hour(RateKey::EmailsTo(email.clone()), limits.emails_per_address),
     ]
 }
 
@@ -462,9 +456,11 @@ async fn check_attempt(
     if !cookies::csrf_ok(headers, &f.csrf) {
         return Ok(Some(csrf_failed(app, headers).await?));
     }
-    let key = format!("attempt-ip:{}", client_ip(peer));
-    let limit = app.config.rate_limits.attempts_per_ip;
-    if app.store.rate_limit_reached(&key, HOUR_MS, limit).await? {
+    if app
+        .store
+        .rate_limit_reached(&attempt_limit(app, peer))
+        .await?
+    {
         return Ok(Some(too_many(app, headers).await?));
     }
     Ok(None)
@@ -472,10 +468,16 @@ async fn check_attempt(
 
 /// Counts a wrong code or a dead link against the IP's attempts.
 async fn attempt_failed(app: &AppState, peer: &SocketAddr) -> Result<(), WebError> {
-    let key = format!("attempt-ip:{}", client_ip(peer));
-    let limit = app.config.rate_limits.attempts_per_ip;
-    app.store.hit_rate_limit(&key, HOUR_MS, limit).await?;
+    app.store.take_rate_limit(&attempt_limit(app, peer)).await?;
     Ok(())
+}
+
+/// Failed link and code attempts per client address.
+fn attempt_limit(app: &AppState, peer: &SocketAddr) -> RateLimit {
+    RateLimit::per_hour(
+        RateKey::SignInFailuresFromIp(client_ip(peer)),
+        app.config.rate_limits.attempts_per_ip,
+    )
 }
 
 pub async fn code_submit(
@@ -971,9 +973,7 @@ pub async fn delete_submit(
         Err(res) => return Ok(res),
     };
     // The comments are kept as "deleted account" or removed, as configured.
-    app.store
-        .delete_reader(&reader.id, app.config.comments.on_delete)
-        .await?;
+    app.store.delete_reader(&reader.id, &app.erasures).await?;
     tracing::info!(reader_id = %reader.id, "account deleted at the reader's request");
     let mut res = notice(
         &app,

@@ -16,7 +16,6 @@
 //!   submit) and cookies are SameSite=Lax.
 
 pub mod cookies;
-mod email_job;
 mod handlers;
 
 use axum::{
@@ -24,14 +23,11 @@ use axum::{
     routing::{get, post},
 };
 
-pub use email_job::send_sign_in_email;
-
 use crate::AppState;
 
 /// The version of the terms readers accept when registering (recorded with the account).
 pub const TERMS_VERSION: &str = "2026-11";
-/// How long links and codes work.
-pub const LINK_VALID_MINUTES: i64 = 15;
+pub use masthead_store::sign_in::LINK_VALID_MINUTES;
 /// How long a reader stays signed in.
 pub const SESSION_DAYS: i64 = 30;
 /// How long a staff member stays signed in: a newsroom account can publish and moderate, so

@@ -31,7 +31,6 @@
 //! Moderation: see `masthead_core::comment` for the rules and `moderation.rs` for the queue.
 
 mod moderation;
-mod notify;
 mod react;
 mod thread;
 mod view;
@@ -54,7 +53,6 @@ use axum::{
 };
 pub use masthead_store::comments::OnDelete;
 use masthead_store::comments::{CommentRow, ThreadPage};
-pub use notify::send_reply_email;
 
 use crate::AppState;
 

@@ -17,6 +17,7 @@ use masthead_core::{
 };
 use masthead_store::{
     comments::{Decision, QueueTab, Sanction},
+    rate_limit::{RateKey, RateLimit},
     readers::Reader,
 };
 use serde::Deserialize;
@@ -117,11 +118,10 @@ async fn moderating_post(
     };
     if !app
         .store
-        .hit_rate_limit(
-            &format!("moderate:{}", reader.id),
-            60_000,
+        .take_rate_limit(&RateLimit::per_minute(
+            RateKey::ModeratorActions(reader.id.clone()),
             ACTIONS_PER_MINUTE,
-        )
+        ))
         .await?
     {
         let res = view::notice(

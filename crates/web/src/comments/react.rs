@@ -8,11 +8,14 @@ use axum::{
     response::Response,
 };
 use masthead_core::comment::ReportReason;
-use masthead_store::comments::Status;
+use masthead_store::{
+    comments::Status,
+    rate_limit::{RateKey, RateLimit},
+};
 
 use super::{
     ThreadHead, thread, view,
-    write::{CommentForm, MINUTE_MS, again, back_to, form, rate_ok, to_sign_in, writer},
+    write::{CommentForm, again, back_to, form, rate_ok, to_sign_in, writer},
 };
 use crate::{AppState, error::WebError};
 
@@ -34,9 +37,7 @@ pub async fn like_submit(
     };
     if !rate_ok(
         &app,
-        format!("comment-like:{}", reader.id),
-        MINUTE_MS,
-        LIKES_PER_MINUTE,
+        RateLimit::per_minute(RateKey::CommentLikes(reader.id.clone()), LIKES_PER_MINUTE),
     )
     .await?
     {
@@ -169,9 +170,7 @@ pub async fn report_submit(
     }
     if !rate_ok(
         &app,
-        format!("comment-report:{}", reader.id),
-        60 * MINUTE_MS,
-        REPORTS_PER_HOUR,
+        RateLimit::per_hour(RateKey::CommentReports(reader.id.clone()), REPORTS_PER_HOUR),
     )
     .await?
     {

@@ -14,6 +14,7 @@ use masthead_core::{
 };
 use masthead_store::{
     comments::{NewComment, Poster, Refusal, Sort, Status},
+    rate_limit::{RateKey, RateLimit},
     readers::Reader,
 };
 use serde::Deserialize;
@@ -24,8 +25,6 @@ use super::{
     view,
 };
 use crate::{AppState, account::cookies, error::WebError};
-
-pub(super) const MINUTE_MS: i64 = 60_000;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CommentForm {
@@ -171,13 +170,8 @@ pub(super) fn back_to(
     Redirect::to(&format!("{url}#{anchor}")).into_response()
 }
 
-pub(super) async fn rate_ok(
-    app: &AppState,
-    key: String,
-    window_ms: i64,
-    limit: i64,
-) -> Result<bool, WebError> {
-    Ok(app.store.hit_rate_limit(&key, window_ms, limit).await?)
+pub(super) async fn rate_ok(app: &AppState, limit: RateLimit) -> Result<bool, WebError> {
+    Ok(app.store.take_rate_limit(&limit).await?)
 }
 
 async fn staff_role(
@@ -254,9 +248,6 @@ pub async fn post_comment(
         Decision::Hold(reason) => (Status::Pending, Some(reason)),
         Decision::Refuse(msg) => return refuse(StatusCode::BAD_REQUEST, msg).await,
     };
-    if reader.display_name.is_none() {
-        app.store.set_display_name(&reader.id, &name).await?;
-    }
     let new = NewComment {
         article_id: head.article_id.clone(),
         parent_id: f.parent.clone().filter(|p| !p.is_empty()),
@@ -267,6 +258,7 @@ pub async fn post_comment(
         status,
         hold_reason,
         per_minute: settings.per_minute,
+        save_display_name: reader.display_name.is_none(),
     };
     match app.store.post_comment(&new).await? {
         Ok((id, version)) => {
@@ -437,9 +429,10 @@ pub async fn edit_submit(
     let settings = app.comment_settings().await?;
     if !rate_ok(
         &app,
-        format!("comment:{}", reader.id),
-        MINUTE_MS,
-        settings.per_minute,
+        RateLimit::per_minute(
+            RateKey::CommentEdits(reader.id.clone()),
+            settings.per_minute,
+        ),
     )
     .await?
     {

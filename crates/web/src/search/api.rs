@@ -76,9 +76,7 @@ pub async fn search_api(
         query,
         corrected: results.corrected.as_ref().map(|c| c.display()),
         partial: results.partial,
-        rebuilding: app
-            .search_rebuilding
-            .load(std::sync::atomic::Ordering::Acquire),
+        rebuilding: app.search.rebuilding(),
         total: results.total,
         page: results.page,
         total_pages: results.total_pages,

@@ -16,7 +16,6 @@
 mod api;
 mod page;
 mod request;
-pub mod sync;
 
 use axum::{Router, routing::get};
 use masthead_store::content::ArticleFull;
@@ -24,7 +23,7 @@ use serde::Serialize;
 
 use crate::{AppState, views};
 
-pub use sync::{open_at_start, rebuild, rebuild_in_background};
+pub use masthead_jobs::search_sync::{open_at_start, rebuild, rebuild_in_background};
 
 /// How many related articles an article page shows.
 pub const READ_MORE: usize = 4;

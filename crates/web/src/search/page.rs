@@ -154,7 +154,7 @@ async fn render(
             author_name,
             problem,
             results => results_ctx,
-            rebuilding => app.search_rebuilding.load(std::sync::atomic::Ordering::Acquire),
+            rebuilding => app.search.rebuilding(),
             remove_section_url => without("section"),
             remove_author_url => without("author"),
             remove_dates_url => without("dates"),

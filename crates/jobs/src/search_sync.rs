@@ -3,7 +3,7 @@
 //! - At start ([`open_at_start`]): open the live index, then apply the changes since its
 //!   cursor. A missing, damaged or outdated index is rebuilt from the database (logged, never
 //!   fatal): before serving when the archive is small (up to
-//!   `WebConfig::search_rebuild_before_serving_max` articles, 10,000 by default: seconds);
+//!   `rebuild_before_serving_max` articles, 10,000 by default in the web config: seconds);
 //!   otherwise the server starts at once on an empty index and rebuilds in the background
 //!   ([`rebuild_in_background`]), and `/search` says results are incomplete until the rebuilt
 //!   index is adopted.
@@ -12,16 +12,64 @@
 //!   applied by its first job; the rest find their version already there) plus the article
 //!   itself, in one commit, visible to queries when the job completes.
 //! - Every second ([`watch_index`]): adopt a generation that `masthead reindex` swapped in,
-//!   then apply the changes made since that rebuild began.
+//!   then apply the changes made since the index's cursor (other nodes' edits, and a rebuild's
+//!   stragglers).
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use masthead_search::{
     BuildInfo, Change, IndexDoc, OpenError, Rebuild, SearchIndex, SearchOptions,
 };
-use masthead_store::{Store, jobs::ClaimedJob, search_feed::IndexRow};
+use masthead_store::{
+    Store,
+    jobs::{JobError, RunJob},
+    search_feed::{IndexArticle, IndexRow},
+};
 
-use crate::{AppState, views};
+use crate::JobEnv;
+
+/// A node's search index and what keeps it current: the index itself (reached through
+/// `Deref`), the lock that orders updates, and whether a background rebuild is under way.
+pub struct SearchState {
+    index: Arc<SearchIndex>,
+    data_dir: PathBuf,
+    /// Held while this node applies changes to its index: the job worker runs jobs
+    /// concurrently, and two catch-ups racing could let an older snapshot of an article land
+    /// after a newer one.
+    updates: tokio::sync::Mutex<()>,
+    /// The index is being rebuilt in the background: results are incomplete, and `/search`
+    /// says so ([`open_at_start`]).
+    rebuilding: AtomicBool,
+}
+
+impl std::ops::Deref for SearchState {
+    type Target = SearchIndex;
+    fn deref(&self) -> &SearchIndex {
+        &self.index
+    }
+}
+
+impl SearchState {
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+
+    pub fn rebuilding(&self) -> bool {
+        self.rebuilding.load(Ordering::Acquire)
+    }
+
+    /// Marks a background rebuild under way (tests of the notice that results are incomplete).
+    pub fn set_rebuilding(&self, on: bool) {
+        self.rebuilding.store(on, Ordering::Release);
+    }
+}
 
 /// Rows read from the database per batch.
 const BATCH: i64 = 1000;
@@ -42,7 +90,8 @@ pub fn index_doc(row: &IndexRow, lead_paragraphs: usize) -> IndexDoc {
             masthead_core::markdown::lead_in_text(&row.body_html, lead_paragraphs)
         },
         id: row.id.clone(),
-        url: views::article_path(&row.section_slug, &row.slug),
+        // The article's URL, as the web crate routes it.
+        url: format!("/{}/{}", row.section_slug, row.slug),
         headline: row.headline.clone(),
         standfirst: row.standfirst.clone(),
         body_text: row.body_text.clone(),
@@ -106,14 +155,15 @@ pub async fn rebuild(
 
 /// Opens the live index and brings it up to date; one that cannot be used is rebuilt, before
 /// serving if the archive holds at most `rebuild_before_serving_max` articles, otherwise in
-/// the background: then an empty index is swapped in so that the server can start, and the
-/// returned flag says a background rebuild must follow ([`rebuild_in_background`]).
+/// the background: then an empty index is swapped in so that the server can start, and
+/// [`SearchState::rebuilding`] says a background rebuild must follow
+/// ([`rebuild_in_background`]).
 pub async fn open_at_start(
     store: &Store,
     data_dir: &Path,
     options: &SearchOptions,
     rebuild_before_serving_max: u64,
-) -> anyhow::Result<(Arc<SearchIndex>, bool)> {
+) -> anyhow::Result<Arc<SearchState>> {
     let open = {
         let (dir, options) = (data_dir.to_owned(), options.clone());
         move || SearchIndex::open(&dir, &options)
@@ -156,18 +206,27 @@ pub async fn open_at_start(
     };
     let index = Arc::new(index);
     catch_up(store, &index, None).await?;
-    Ok((index, later))
+    Ok(Arc::new(SearchState {
+        index,
+        data_dir: data_dir.to_owned(),
+        updates: tokio::sync::Mutex::new(()),
+        rebuilding: AtomicBool::new(later),
+    }))
 }
 
 /// The background half of [`open_at_start`]: rebuilds the index, adopts it (with the changes
-/// made meanwhile) and clears `search_rebuilding`. A failed rebuild is tried again every 30
-/// seconds; `stop` abandons it.
-pub async fn rebuild_in_background(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// made meanwhile) and clears [`SearchState::rebuilding`]. A failed rebuild is tried again
+/// every 30 seconds; `stop` abandons it.
+pub async fn rebuild_in_background(
+    store: Store,
+    search: Arc<SearchState>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         let started = std::time::Instant::now();
-        let options = app.search.options().clone();
+        let options = search.options().clone();
         let rebuilt = tokio::select! {
-            r = rebuild(&app.store, &app.config.data_dir, &options, |_, _| {}) => r,
+            r = rebuild(&store, &search.data_dir, &options, |_, _| {}) => r,
             _ = stop.changed() => return,
         };
         match rebuilt {
@@ -179,9 +238,8 @@ pub async fn rebuild_in_background(app: AppState, mut stop: tokio::sync::watch::
                     "search index: rebuilt in the background"
                 );
                 // Adopted here, or a moment earlier by `watch_index`; either catches up.
-                adopt_rebuilt(&app).await;
-                app.search_rebuilding
-                    .store(false, std::sync::atomic::Ordering::Release);
+                adopt_rebuilt(&store, &search).await;
+                search.set_rebuilding(false);
                 return;
             }
             Err(e) => {
@@ -236,60 +294,54 @@ async fn catch_up(
     }
 }
 
-/// The `index_article` job: see the module docs.
-pub async fn index_article(app: AppState, job: ClaimedJob) -> Result<(), String> {
-    let id = job.payload["article_id"]
-        .as_str()
-        .ok_or("index_article job without article_id")?
-        .to_owned();
-    let index = app.search.clone();
-    // One update at a time: the job worker runs jobs concurrently, and two catch-ups racing
-    // could let an older snapshot of an article land after a newer one.
-    let _one_at_a_time = app.search_updates.lock().await;
-    let err = |e: &dyn std::fmt::Display| e.to_string();
-    let updated_at = app
-        .store
-        .article_updated_at(&id)
-        .await
-        .map_err(|e| err(&e))?;
+/// The `index_article` job: see the module docs. A node without a search index (a worker
+/// that serves nothing) has nothing to update.
+impl RunJob<JobEnv> for IndexArticle {
+    async fn run(&self, env: &JobEnv) -> Result<(), JobError> {
+        match &env.search {
+            Some(search) => index_article(&env.store, search, &self.article_id).await,
+            None => Ok(()),
+        }
+    }
+}
+
+async fn index_article(store: &Store, search: &SearchState, id: &str) -> Result<(), JobError> {
+    let index = search.index.clone();
+    let _one_at_a_time = search.updates.lock().await;
+    let updated_at = store.article_updated_at(id).await?;
     let held = {
-        let (index, id) = (index.clone(), id.clone());
-        tokio::task::spawn_blocking(move || index.indexed_version(&id))
-            .await
-            .map_err(|e| err(&e))?
-            .map_err(|e| err(&e))?
+        let (index, id) = (index.clone(), id.to_owned());
+        tokio::task::spawn_blocking(move || index.indexed_version(&id)).await??
     };
     let extra = match (updated_at, held) {
         (None, None) => return Ok(()),
         // Deleted: take it out.
-        (None, Some(_)) => Some(Change::Remove(id.clone())),
+        (None, Some(_)) => Some(Change::Remove(id.to_owned())),
         (Some(t), Some(h)) if h == t => return Ok(()),
         // The catch-up reads what was stamped since the cursor (less the overlap); an article
         // stamped before that (its transaction committed late) is read on its own.
-        (Some(t), _) if t < index.cursor() - OVERLAP_MS => app
-            .store
-            .index_row(&id)
-            .await
-            .map_err(|e| err(&e))?
+        (Some(t), _) if t < index.cursor() - OVERLAP_MS => store
+            .index_row(id)
+            .await?
             .as_ref()
             .map(|r| change_of(r, index.options().lead_in_paragraphs)),
         (Some(_), _) => None,
     };
-    let applied = catch_up(&app.store, &index, extra)
+    let applied = catch_up(store, &index, extra)
         .await
-        .map_err(|e| format!("{e:#}"))?;
+        .map_err(|e| JobError::msg(format!("{e:#}")))?;
     tracing::info!(article_id = %id, applied, "search index updated");
     Ok(())
 }
 
 /// Adopts a generation that a rebuild swapped in, if there is one, then applies the changes
 /// made since that rebuild began. Failures are logged; the watcher tries again every second.
-async fn adopt_rebuilt(app: &AppState) {
-    let index = app.search.clone();
+async fn adopt_rebuilt(store: &Store, search: &SearchState) {
+    let index = search.index.clone();
     match tokio::task::spawn_blocking(move || index.follow_swap()).await {
         Ok(Ok(Some(_))) => {
-            let _one_at_a_time = app.search_updates.lock().await;
-            if let Err(e) = catch_up(&app.store, &app.search, None).await {
+            let _one_at_a_time = search.updates.lock().await;
+            if let Err(e) = catch_up(store, &search.index, None).await {
                 tracing::warn!(
                     error = format!("{e:#}"),
                     "search index: cannot catch up after a rebuild; the next index job will"
@@ -302,10 +354,27 @@ async fn adopt_rebuilt(app: &AppState) {
     }
 }
 
-/// Adopts rebuilt generations (see the module docs) until `stop`.
-pub async fn watch_index(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Every second until `stop`: adopts a rebuilt generation (see the module docs), then applies
+/// what changed since the index's cursor. The catch-up is what keeps the index of a node that
+/// runs no jobs (`serve --no-worker`, or the other nodes of a multi-node site, whose
+/// `index_article` jobs ran elsewhere) current; with nothing new it is one index seek
+/// (`articles_updated`).
+pub async fn watch_index(
+    store: Store,
+    search: Arc<SearchState>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
-        adopt_rebuilt(&app).await;
+        adopt_rebuilt(&store, &search).await;
+        {
+            let _one_at_a_time = search.updates.lock().await;
+            if let Err(e) = catch_up(&store, &search.index, None).await {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "search index: catching up failed; retrying in a second"
+                );
+            }
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = stop.changed() => return,

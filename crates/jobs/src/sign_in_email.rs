@@ -4,20 +4,21 @@
 
 use masthead_core::secret;
 use masthead_mail::Email;
-use masthead_store::{jobs::ClaimedJob, readers::Purpose};
+use masthead_store::{
+    jobs::{JobError, RunJob},
+    sign_in::{LINK_VALID_MINUTES, Purpose, SendSignInEmail},
+};
 
-use crate::AppState;
+use crate::{JobEnv, count_email};
 
-pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), String> {
-    let id = job.payload["request_id"]
-        .as_str()
-        .ok_or("sign-in email job without request_id")?;
-    let Some(req) = app
-        .store
-        .sign_in_request(id)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
+impl RunJob<JobEnv> for SendSignInEmail {
+    async fn run(&self, env: &JobEnv) -> Result<(), JobError> {
+        send(env, &self.request_id).await
+    }
+}
+
+async fn send(app: &JobEnv, id: &str) -> Result<(), JobError> {
+    let Some(req) = app.store.sign_in_request(id).await? else {
         return Ok(()); // the account and its requests were deleted meanwhile
     };
     if req.used_at.is_some() || req.expires_at <= masthead_store::now_ms() {
@@ -27,8 +28,8 @@ pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), St
         );
         return Ok(());
     }
-    let base = &app.config.public_url;
-    let site_name = &app.config.site_name;
+    let base = &app.site.public_url;
+    let site_name = &app.site.site_name;
     let (template, to, ctx) = match req.purpose {
         Purpose::NoAccount => (
             "no_account",
@@ -51,8 +52,7 @@ pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), St
                     &secret::hash_secret(&token),
                     &secret::hash_secret(&code),
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             if !issued {
                 return Ok(());
             }
@@ -67,16 +67,14 @@ pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), St
             let ctx = minijinja::context! {
                 site_name, email => &to, code => &code,
                 link => format!("{base}/sign-in/link?token={token}"),
-                expires_minutes => super::LINK_VALID_MINUTES,
+                expires_minutes => LINK_VALID_MINUTES,
             };
             (template, to, ctx)
         }
     };
-    let (subject, text, html) = app
-        .emails
-        .render(template, ctx)
-        .map_err(|e| e.to_string())?;
-    let to = masthead_core::EmailAddress::parse(&to).map_err(|e| e.to_string())?;
+    let (subject, text, html) = app.emails.render(template, ctx)?;
+    let to = masthead_core::EmailAddress::parse(&to)
+        .map_err(|e| JobError::permanent(format!("stored address: {}", e.0)))?;
     let email = Email {
         to,
         subject,
@@ -85,16 +83,7 @@ pub async fn send_sign_in_email(app: AppState, job: ClaimedJob) -> Result<(), St
         message_id: format!("sign-in-{id}"),
         headers: Vec::new(),
     };
-    match app.mailer.send(&email).await {
-        Ok(()) => {
-            metrics::counter!("masthead_emails_total", "kind" => template, "outcome" => "sent")
-                .increment(1);
-            Ok(())
-        }
-        Err(e) => {
-            metrics::counter!("masthead_emails_total", "kind" => template, "outcome" => "failed")
-                .increment(1);
-            Err(format!("sending the {template} email failed: {e}"))
-        }
-    }
+    let sent = app.mailer.send(&email).await;
+    count_email(template, sent.is_ok());
+    sent.map_err(|e| JobError::msg(format!("sending the {template} email failed: {e}")))
 }

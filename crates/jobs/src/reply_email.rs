@@ -5,38 +5,33 @@
 //! the same message ID (the outbox replaces the file rather than adding one).
 
 use masthead_mail::Email;
-use masthead_store::jobs::ClaimedJob;
+use masthead_store::{
+    comments::SendReplyEmail,
+    jobs::{JobError, RunJob},
+};
 
-use crate::AppState;
+use crate::{JobEnv, count_email};
 
-pub async fn send_reply_email(app: AppState, job: ClaimedJob) -> Result<(), String> {
-    let reader_id = job.payload["reader_id"]
-        .as_str()
-        .ok_or("comment reply job without reader_id")?;
+impl RunJob<JobEnv> for SendReplyEmail {
+    async fn run(&self, env: &JobEnv) -> Result<(), JobError> {
+        send(env, self).await
+    }
+}
+
+async fn send(app: &JobEnv, job: &SendReplyEmail) -> Result<(), JobError> {
+    let reader_id = job.reader_id.as_str();
     let store = &app.store;
-    let Some(reader) = store
-        .reader_by_id(reader_id)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
+    let Some(reader) = store.reader_by_id(reader_id).await? else {
         return Ok(()); // the account was deleted meanwhile
     };
-    if !store
-        .commenter(reader_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .reply_emails
-    {
+    if !store.commenter(reader_id).await?.reply_emails {
         return Ok(()); // turned off since the reply came in
     }
-    let notices = store
-        .unsent_notices(reader_id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let notices = store.unsent_notices(reader_id).await?;
     if notices.is_empty() {
         return Ok(());
     }
-    let base = &app.config.public_url;
+    let base = &app.site.public_url;
     let replies: Vec<minijinja::Value> = notices
         .iter()
         .map(|n| {
@@ -51,34 +46,27 @@ pub async fn send_reply_email(app: AppState, job: ClaimedJob) -> Result<(), Stri
         })
         .collect();
     let ctx = minijinja::context! {
-        site_name => &app.config.site_name,
+        site_name => &app.site.site_name,
         name => reader.display_name.as_deref().unwrap_or("there"),
         count => replies.len(),
         replies,
         settings_link => format!("{base}/account"),
     };
-    let (subject, text, html) = app
-        .emails
-        .render("comment_reply", ctx)
-        .map_err(|e| e.to_string())?;
-    let to = masthead_core::EmailAddress::parse(&reader.email).map_err(|e| e.to_string())?;
+    let (subject, text, html) = app.emails.render("comment_reply", ctx)?;
+    let to = masthead_core::EmailAddress::parse(&reader.email)
+        .map_err(|e| JobError::permanent(format!("stored address: {}", e.0)))?;
     let email = Email {
         to,
         subject,
         text,
         html,
-        message_id: format!("comment-reply-{}", job.id),
+        // The same message for a retried window: the outbox replaces the file.
+        message_id: format!("comment-reply-{}-{}", job.reader_id, job.window),
         headers: Vec::new(),
     };
-    if let Err(e) = app.mailer.send(&email).await {
-        metrics::counter!("masthead_emails_total", "kind" => "comment_reply", "outcome" => "failed").increment(1);
-        return Err(format!("sending the comment reply email failed: {e}"));
-    }
-    metrics::counter!("masthead_emails_total", "kind" => "comment_reply", "outcome" => "sent")
-        .increment(1);
+    let sent = app.mailer.send(&email).await;
+    count_email("comment_reply", sent.is_ok());
+    sent.map_err(|e| JobError::msg(format!("sending the comment reply email failed: {e}")))?;
     let ids: Vec<String> = notices.into_iter().map(|n| n.id).collect();
-    store
-        .mark_notices_sent(&ids)
-        .await
-        .map_err(|e| e.to_string())
+    Ok(store.mark_notices_sent(&ids).await?)
 }

@@ -15,7 +15,7 @@
 //!   (an article version, a publication time, an email's request, a reply window) that does not
 //!   come round again. Dead jobs stay until an operator deals with them.
 
-use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::time::Duration;
 
 use masthead_core::new_id;
 use sqlx::Row;
@@ -53,28 +53,26 @@ impl NewJob {
         self.idempotency_key = Some(key.into());
         self
     }
-}
 
-pub const PUBLISH_ARTICLE: &str = "publish_article";
+    /// The row for a typed job: its kind, payload, key, time and attempts.
+    pub fn of<J: Job>(job: &J) -> Self {
+        let payload = serde_json::to_value(job).expect("job payloads serialize to JSON");
+        let mut new = Self::now(J::KIND, payload);
+        new.idempotency_key = job.key();
+        new.max_attempts = J::MAX_ATTEMPTS;
+        if let Some(at) = job.run_at() {
+            new.run_at = at;
+        }
+        new
+    }
+}
 
 /// How long a done job is kept (for operators looking back at what ran).
 pub const DONE_RETENTION: Duration = Duration::from_secs(7 * 86_400);
 /// How often a worker purges done jobs.
-const PURGE_EVERY: Duration = Duration::from_secs(3600);
+pub(crate) const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Rows deleted per purge transaction, so that SQLite's single writer is never held long.
 const PURGE_CHUNK: i64 = 1000;
-
-/// The job that publishes a scheduled article at its time. The key includes the time, so
-/// rescheduling enqueues a new job (the old one then finds nothing to do).
-pub fn publish_article_job(article_id: &str, at: jiff::Timestamp) -> NewJob {
-    let at = crate::to_ms(at);
-    NewJob::now(
-        PUBLISH_ARTICLE,
-        serde_json::json!({ "article_id": article_id }),
-    )
-    .at(at)
-    .key(format!("publish:{article_id}:{at}"))
-}
 
 /// Enqueues within the caller's transaction. Returns false when a job with the same
 /// idempotency key already exists.
@@ -189,11 +187,17 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt: retried after a backoff, or dead after the last attempt.
-    pub async fn fail_job(&self, job: &ClaimedJob, error: &str) -> Result<()> {
+    /// Records a failed attempt: retried after `retry_in`, or dead after the last attempt (or
+    /// at once when `retry_in` is `None`: the job can never succeed).
+    pub async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        error: &str,
+        retry_in: Option<Duration>,
+    ) -> Result<()> {
         let now = now_ms();
-        let dead = job.attempt >= job.max_attempts;
-        let retry_at = now + backoff(job.attempt).as_millis() as i64;
+        let dead = retry_in.is_none() || job.attempt >= job.max_attempts;
+        let retry_at = now + retry_in.unwrap_or_default().as_millis() as i64;
         let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE jobs SET status = $2, run_at = $3, last_error = $4, locked_by = NULL, locked_until = NULL, \
@@ -267,174 +271,9 @@ pub fn backoff(attempt: i64) -> Duration {
     Duration::from_secs((1_u64 << exp).min(3600))
 }
 
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
-pub type Handler = Arc<dyn Fn(ClaimedJob) -> HandlerFuture + Send + Sync>;
+mod worker;
 
-/// What one pass of the worker did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ran {
-    Nothing,
-    Done(String),
-    Failed(String, String),
-}
-
-/// Jobs claimed at once by [`Worker::run_batch`].
-pub const BATCH: i64 = 16;
-
-/// Runs jobs: claims, dispatches to the handler registered for the job's kind, records the
-/// outcome. Several workers (in one process or on several nodes) may run at once.
-#[derive(Clone)]
-pub struct Worker {
-    store: Store,
-    id: String,
-    lease: Duration,
-    handlers: HashMap<String, Handler>,
-}
-
-impl Worker {
-    pub fn new(store: Store) -> Self {
-        Self {
-            store,
-            id: format!("worker-{}", new_id()),
-            lease: Duration::from_secs(300),
-            handlers: HashMap::new(),
-        }
-    }
-
-    /// How long a claimed job stays with this worker before another may take it over.
-    pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
-    pub fn handle<F, Fut>(mut self, kind: &str, f: F) -> Self
-    where
-        F: Fn(ClaimedJob) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), String>> + Send + 'static,
-    {
-        self.handlers
-            .insert(kind.to_owned(), Arc::new(move |job| Box::pin(f(job))));
-        self
-    }
-
-    /// Claims and runs one due job, if there is one.
-    pub async fn run_once(&self) -> Result<Ran> {
-        let Some(job) = self.store.claim_job(&self.id, self.lease).await? else {
-            return Ok(Ran::Nothing);
-        };
-        let id = job.id.clone();
-        match self.execute(job).await {
-            Ok(()) => {
-                self.store.complete_job(&id).await?;
-                Ok(Ran::Done(id))
-            }
-            Err(error) => Ok(Ran::Failed(id, error)),
-        }
-    }
-
-    /// Claims up to [`BATCH`] due jobs, runs them concurrently and records the outcomes: the
-    /// successes in one transaction. Returns how many ran. Batching matters on SQLite, where
-    /// every transaction waits for the single writer: a burst of sign-in emails costs two
-    /// queue transactions per batch instead of two per email.
-    pub async fn run_batch(&self) -> Result<usize> {
-        let jobs = self.store.claim_jobs(&self.id, self.lease, BATCH).await?;
-        let n = jobs.len();
-        let mut running = tokio::task::JoinSet::new();
-        for job in jobs {
-            let worker = self.clone();
-            running.spawn(async move {
-                let id = job.id.clone();
-                (id, worker.execute(job).await)
-            });
-        }
-        let mut done = Vec::with_capacity(n);
-        while let Some(joined) = running.join_next().await {
-            match joined {
-                Ok((id, Ok(()))) => done.push(id),
-                Ok((_, Err(_))) => {}
-                // A panicking handler: its lease runs out and the job is claimed again.
-                Err(e) => tracing::error!(error = %e, "a job handler panicked"),
-            }
-        }
-        self.store.complete_jobs(&done).await?;
-        Ok(n)
-    }
-
-    /// Runs a claimed job's handler; a failure is recorded (retry or dead) before returning.
-    async fn execute(&self, job: ClaimedJob) -> std::result::Result<(), String> {
-        let span =
-            tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempt);
-        let outcome = match self.handlers.get(&job.kind) {
-            Some(handler) => {
-                use tracing::Instrument;
-                handler(job.clone()).instrument(span.clone()).await
-            }
-            None => Err(format!(
-                "no handler for job kind “{}” on this node",
-                job.kind
-            )),
-        };
-        let _enter = span.enter();
-        match outcome {
-            Ok(()) => {
-                tracing::debug!("job done");
-                Ok(())
-            }
-            Err(error) => {
-                tracing::warn!(%error, "job failed");
-                if let Err(e) = self.store.fail_job(&job, &error).await {
-                    // The lease runs out and the job is tried again.
-                    tracing::error!(error = %e, "could not record a job failure");
-                }
-                Err(error)
-            }
-        }
-    }
-
-    /// Runs jobs until `shutdown` turns true, polling every `idle` when there is nothing to do.
-    ///
-    /// `wake` cuts the idle wait short: a node that has just enqueued work notifies it, so a
-    /// sign-in email leaves at once instead of at the next poll (other nodes' work is found by
-    /// polling).
-    pub async fn run(
-        self,
-        idle: Duration,
-        wake: Arc<tokio::sync::Notify>,
-        mut shutdown: tokio::sync::watch::Receiver<bool>,
-    ) {
-        let mut purged_at: Option<std::time::Instant> = None;
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            if purged_at.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
-                purged_at = Some(std::time::Instant::now());
-                let before = now_ms() - DONE_RETENTION.as_millis() as i64;
-                match self.store.purge_done_jobs(before).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(jobs = n, "deleted done jobs past their retention"),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot delete old done jobs; retrying in an hour")
-                    }
-                }
-            }
-            match self.run_batch().await {
-                Ok(0) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(idle) => {}
-                        _ = wake.notified() => {}
-                        _ = shutdown.changed() => {}
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(error = %e, "job queue unavailable; retrying");
-                    tokio::time::sleep(idle).await;
-                }
-            }
-        }
-    }
-}
+pub use worker::{BATCH, Job, JobError, Ran, RunJob, Worker};
 
 #[cfg(test)]
 mod tests {

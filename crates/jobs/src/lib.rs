@@ -1,0 +1,111 @@
+//! Masthead's background jobs: each job kind's work, the environment jobs run in, and the one
+//! place where every kind is registered ([`worker`]).
+//!
+//! The queue itself (enqueueing in the writing transaction, leases, retries, purging) is
+//! `masthead_store::jobs`; each kind's payload struct sits beside the store code that enqueues
+//! it (`PublishArticle` with content, `SendSignInEmail` with sign-in, `SendReplyEmail` with
+//! comments, `IndexArticle` with the search feed). This crate gives each kind its `run`, in a
+//! file of its own, against a [`JobEnv`] that holds only what jobs need, so that a node can run
+//! the worker without serving HTTP (`masthead worker`) and a web node can serve without running
+//! jobs (`masthead serve --no-worker`).
+//!
+//! Adding a kind: a payload struct implementing `masthead_store::jobs::Job` where it is
+//! enqueued, `RunJob<JobEnv>` for it here, and one `.register` line in [`worker`].
+
+pub mod publish;
+pub mod reply_email;
+pub mod search_sync;
+pub mod sign_in_email;
+
+use std::{sync::Arc, time::Duration};
+
+use masthead_store::{
+    Store, comments::SendReplyEmail, content::PublishArticle, jobs::Worker,
+    search_feed::IndexArticle, sign_in::SendSignInEmail,
+};
+
+pub use search_sync::SearchState;
+
+/// What the publication's emails need to know of the site.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    pub site_name: String,
+    /// The site's address as readers see it, without a trailing slash (links in emails).
+    pub public_url: String,
+}
+
+/// Everything a job may use.
+pub struct JobEnv {
+    pub store: Store,
+    pub mailer: masthead_mail::Mailer,
+    pub emails: masthead_mail::EmailTemplates,
+    pub site: SiteSettings,
+    /// This node's search index, where the node serves search. A worker-only node has none:
+    /// its `index_article` jobs finish at once, and each serving node's index catches up from
+    /// the database within a second ([`search_sync::watch_index`]).
+    pub search: Option<Arc<SearchState>>,
+}
+
+/// Where emails go, and the theme that may override their templates.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub outbox_dir: std::path::PathBuf,
+    pub theme_dir: Option<std::path::PathBuf>,
+}
+
+impl JobEnv {
+    pub fn new(
+        store: Store,
+        mail: &MailSettings,
+        site: SiteSettings,
+        search: Option<Arc<SearchState>>,
+    ) -> anyhow::Result<Self> {
+        let mailer = masthead_mail::Mailer::new(
+            mail.smtp_url.as_deref(),
+            &mail.from,
+            mail.outbox_dir.clone(),
+        )?;
+        let emails = masthead_mail::EmailTemplates::load(mail.theme_dir.as_deref())?;
+        tracing::info!(mail = %mailer.describe(), "email delivery");
+        Ok(Self {
+            store,
+            mailer,
+            emails,
+            site,
+            search,
+        })
+    }
+}
+
+/// Runs every job kind on this node until `shutdown` turns true (see
+/// `masthead_store::jobs::Worker::run`); `wake` cuts the idle wait short.
+pub async fn run_worker(
+    env: Arc<JobEnv>,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let worker = worker(env);
+    tracing::info!(kinds = ?worker.kinds(), "job worker running");
+    worker.run(IDLE_POLL, wake, shutdown).await;
+}
+
+/// The worker with every job kind registered.
+pub fn worker(env: Arc<JobEnv>) -> Worker {
+    Worker::new(env.store.clone())
+        .register::<PublishArticle, _>(env.clone())
+        .register::<SendSignInEmail, _>(env.clone())
+        .register::<SendReplyEmail, _>(env.clone())
+        .register::<IndexArticle, _>(env)
+}
+
+/// How long an idle worker waits before looking for due jobs again (work enqueued on this node
+/// wakes it at once; other nodes' work is found by polling).
+pub const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// Counts a sent or failed email by its template (a closed set: the theme's email names).
+fn count_email(kind: &'static str, sent: bool) {
+    let outcome = if sent { "sent" } else { "failed" };
+    metrics::counter!("masthead_emails_total", "kind" => kind, "outcome" => outcome).increment(1);
+}
