@@ -5,7 +5,10 @@
 #      is cached by content epoch; comments never invalidate it).
 #   3. GET the thread page (page 1 of 25) anonymously (cached per thread version) and signed
 #      in (per-request render from the cached thread data, the reader's likes read per request).
-#   4. POST comments at 32 connections, rotating 64 signed-in readers: posting latency
+#   4. GET a metered article anonymously (no cookie: the meter counts it and sets a cookie) and
+#      signed in (the session from the node's session cache, no meter): the refit issue's
+#      signed-in target is ≥ 0.8× anonymous; the signed-in thread page's is ≥ 0.5× anonymous.
+#   5. POST comments at 32 connections, rotating 64 signed-in readers: posting latency
 #      (one read for the reader; the write, with its rate count, checks, counts and thread
 #      version, shares a transaction with the posts waiting at the same moment).
 # Knobs: DURATION=15 CONNECTIONS=32 THREADS=2 PORT=18091 OUT=bench/out/comments MASTHEAD_BIN=…
@@ -46,12 +49,13 @@ con.execute("INSERT INTO settings (key, value) VALUES ('comments.per_minute', '1
 con.execute("INSERT INTO settings (key, value) VALUES ('comments.hold_links', '0') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 con.commit()
 rows = con.execute("SELECT s.slug, a.slug FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.status = 'published' ORDER BY a.published_at DESC LIMIT 3").fetchall()
+rows += con.execute("SELECT s.slug, a.slug FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.status = 'published' AND a.access = 'metered' ORDER BY a.published_at DESC LIMIT 1").fetchall()
 open(f"{out}/sessions.txt", "w").write("\n".join(tokens) + "\n")
 open(f"{out}/articles.txt", "w").write("\n".join(f"/{s}/{a}" for s, a in rows) + "\n")
 PY
 # Nodes keep the moderation settings for up to a second: let the lifted limit reach it.
 sleep 1.5
-BUSY=$(sed -n 1p "$OUT/articles.txt"); QUIET=$(sed -n 2p "$OUT/articles.txt"); POSTS=$(sed -n 3p "$OUT/articles.txt")
+BUSY=$(sed -n 1p "$OUT/articles.txt"); QUIET=$(sed -n 2p "$OUT/articles.txt"); POSTS=$(sed -n 3p "$OUT/articles.txt"); METERED=$(sed -n 4p "$OUT/articles.txt")
 CSRF=benchbenchbenchbenchbenchbenchbenchbench123
 
 echo "== seeding 500 comments on $BUSY"
@@ -87,6 +91,14 @@ run article-500 "$BUSY"
 run article-0 "$QUIET"
 run thread-anonymous "$BUSY/comments"
 run thread-signed-in "$BUSY/comments" -H "Cookie: mh_csrf=$CSRF; mh_session=$SESSION"
+run metered-anonymous "$METERED"
+run metered-signed-in "$METERED" -H "Cookie: mh_session=$SESSION"
+rps() { awk '/Requests\/sec/ {print $2}' "$OUT/$1.txt"; }
+python3 - "$(rps thread-signed-in)" "$(rps thread-anonymous)" "$(rps metered-signed-in)" "$(rps metered-anonymous)" <<'PY'
+import sys
+ts, ta, ms, ma = map(float, sys.argv[1:])
+print(f"signed-in / anonymous: thread page {ts / ta:.2f} (target >= 0.5), metered article {ms / ma:.2f} (target >= 0.8)")
+PY
 
 echo "== POST $POSTS/comments, $CONNECTIONS connections, ${DURATION}s"
 SESSIONS="$OUT/sessions.txt" THREAD="$POSTS/comments" timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/comments_post.lua "http://127.0.0.1:$PORT" | tee "$OUT/post.txt"

@@ -184,6 +184,8 @@ pub struct ThreadPage {
 
 #[derive(Debug, Clone, Default)]
 pub struct Commenter {
+    /// The name their comments carry (set with their first comment).
+    pub display_name: Option<String>,
     pub approved_count: i64,
     pub standing: Standing,
     pub warned_at: Option<i64>,
@@ -593,8 +595,9 @@ impl Store {
     }
 
     /// What posting a comment needs to know, in one read: the reader behind a live session,
-    /// their standing as a commenter, their staff role if any, and whether the newsroom closed
-    /// the thread of `article_id`. `None` when the session is not live.
+    /// their standing as a commenter, their staff role if the session is a staff session
+    /// (`sessions.rs`), and whether the newsroom closed the thread of `article_id`. `None` when
+    /// the session is not live.
     pub async fn session_poster(&self, id_hash: &str, article_id: &str) -> Result<Option<Poster>> {
         let columns = crate::readers::READER_COLUMNS
             .split(", ")
@@ -603,7 +606,7 @@ impl Store {
             .join(", ");
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {columns}, m.approved_count, m.banned, m.suspended_until, m.warned_at, m.reply_emails, \
-             st.role AS staff_role, (SELECT closed FROM comment_threads WHERE article_id = $3) AS thread_closed \
+             CASE WHEN s.staff = 1 THEN st.role END AS staff_role, (SELECT closed FROM comment_threads WHERE article_id = $3) AS thread_closed \
              FROM sessions s JOIN readers r ON r.id = s.reader_id \
              LEFT JOIN commenters m ON m.reader_id = r.id LEFT JOIN staff st ON st.email_key = r.email_key \
              WHERE s.id_hash = $1 AND s.expires_at > $2"
@@ -627,6 +630,7 @@ impl Store {
         Ok(Some(Poster {
             reader: crate::readers::reader_row(&r)?,
             commenter: Commenter {
+                display_name: r.try_get("display_name")?,
                 approved_count: r.try_get::<Option<i64>, _>("approved_count")?.unwrap_or(0),
                 standing: Standing {
                     banned: r.try_get::<Option<i64>, _>("banned")?.unwrap_or(0) != 0,
@@ -640,9 +644,12 @@ impl Store {
         }))
     }
 
+    /// The reader as a commenter (their name and standing), in one read; defaults for a
+    /// reader who never commented or is gone.
     pub async fn commenter(&self, reader_id: &str) -> Result<Commenter> {
         let row = sqlx::query(
-            "SELECT approved_count, banned, suspended_until, warned_at, reply_emails FROM commenters WHERE reader_id = $1",
+            "SELECT r.display_name, m.approved_count, m.banned, m.suspended_until, m.warned_at, m.reply_emails \
+             FROM readers r LEFT JOIN commenters m ON m.reader_id = r.id WHERE r.id = $1",
         )
         .bind(reader_id)
         .fetch_optional(self.reader())
@@ -654,13 +661,14 @@ impl Store {
             });
         };
         Ok(Commenter {
-            approved_count: r.try_get("approved_count")?,
+            display_name: r.try_get("display_name")?,
+            approved_count: r.try_get::<Option<i64>, _>("approved_count")?.unwrap_or(0),
             standing: Standing {
-                banned: r.try_get::<i64, _>("banned")? != 0,
+                banned: r.try_get::<Option<i64>, _>("banned")?.unwrap_or(0) != 0,
                 suspended_until: r.try_get("suspended_until")?,
             },
             warned_at: r.try_get("warned_at")?,
-            reply_emails: r.try_get::<i64, _>("reply_emails")? != 0,
+            reply_emails: r.try_get::<Option<i64>, _>("reply_emails")?.unwrap_or(1) != 0,
         })
     }
 

@@ -27,6 +27,7 @@ pub mod jobs;
 pub mod rate_limit;
 pub mod readers;
 pub mod search_feed;
+pub mod sessions;
 pub mod sign_in;
 pub mod staff;
 pub mod state;

@@ -84,28 +84,6 @@ impl Store {
         row.as_ref().map(reader_row).transpose()
     }
 
-    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Signs a reader out everywhere.
-    pub async fn delete_sessions_of(&self, reader_id: &str) -> Result<u64> {
-        let mut tx = self.begin().await?;
-        let n = sqlx::query("DELETE FROM sessions WHERE reader_id = $1")
-            .bind(reader_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(n)
-    }
-
     pub async fn set_daily_edition(&self, reader_id: &str, on: bool) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE readers SET daily_edition = $2 WHERE id = $1")
@@ -134,6 +112,7 @@ impl Store {
         ] {
             sqlx::query(sql).bind(reader_id).execute(&mut *tx).await?;
         }
+        crate::sessions::bump_sessions_epoch(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -9,9 +9,11 @@
 //! secret works once however many requests race for it, and SQLite's single writer does one
 //! write per sign-in instead of three.
 //!
-//! Staff: a request for an address in the `staff` table only works in the browser that asked
-//! for it (the hash of that browser's binding cookie is stored with the request), and opens a
-//! shorter session. The check happens when the secret is spent, so the form that asks for the
+//! Staff: a request for an address in the `staff` table (or a change of address to one) only
+//! works in the browser that asked for it (the hash of that browser's binding cookie is stored
+//! with the request), and opens a shorter session, marked as a staff session: staff rights come
+//! only from such a session (see `sessions.rs`). A change of address ends every other session
+//! of the account. The check happens when the secret is spent, so the form that asks for the
 //! email behaves the same for every address (no enumeration of staff either).
 
 use masthead_core::{EmailAddress, Role, new_id, secret};
@@ -284,10 +286,9 @@ impl Store {
             .bind(CODE_ATTEMPTS)
             .fetch_all(&mut *tx)
             .await?;
-        if live.is_empty() {
-            tx.commit().await?;
-            return Ok(CodeOutcome::NoneLive);
-        }
+        // No early answer when there is no live request: an address that was never sent a
+        // code takes the same work (the count below touches nothing) as a wrong code, so the
+        // time taken does not tell the two apart.
         let mut matching = None;
         for row in &live {
             let stored: String = row.try_get("code_hash")?;
@@ -305,7 +306,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            return Ok(CodeOutcome::Wrong);
+            return Ok(if live.is_empty() {
+                CodeOutcome::NoneLive
+            } else {
+                CodeOutcome::Wrong
+            });
         };
         let done = spend_and_complete(&mut tx, req, bind_hash, session, now).await?;
         tx.commit().await?;
@@ -445,7 +450,16 @@ async fn spend_and_complete(
 ) -> Result<Option<Completion>> {
     let email = EmailAddress::parse(&req.email).map_err(|e| StoreError::Corrupt(e.0))?;
     let staff = staff_role(tx, &email.canonical()).await?;
-    if staff.is_some() {
+    // A change of address to a staff member's address follows the rules of signing in to it:
+    // it works only in the browser that asked for it.
+    let new_staff = match (&req.purpose, &req.new_email) {
+        (Purpose::ChangeEmail, Some(new)) => {
+            let new = EmailAddress::parse(new).map_err(|e| StoreError::Corrupt(e.0))?;
+            staff_role(tx, &new.canonical()).await?
+        }
+        _ => None,
+    };
+    if staff.is_some() || new_staff.is_some() {
         let bound = match (req.bind_hash.as_deref(), bind_hash) {
             (Some(stored), Some(given)) => secret::secrets_equal(stored, given),
             _ => false,
@@ -488,6 +502,13 @@ async fn spend_and_complete(
             if taken.as_deref().is_some_and(|t| t != reader_id) {
                 return Ok(Some(Completion::AddressTaken(req)));
             }
+            // Whoever else holds a session of the account loses it: the address that lets
+            // one sign in has changed (the session opened below is the only one left).
+            sqlx::query("DELETE FROM sessions WHERE reader_id = $1")
+                .bind(reader_id)
+                .execute(&mut **tx)
+                .await?;
+            crate::sessions::bump_sessions_epoch(tx).await?;
             let moved = sqlx::query("UPDATE readers SET email = $2, email_key = $3 WHERE id = $1")
                 .bind(reader_id)
                 .bind(new_email.as_str())
@@ -529,12 +550,7 @@ async fn spend_and_complete(
     // The session's length follows the role of the account's (possibly new) address.
     let reader = crate::readers::reader_in(tx, &reader_id).await?;
     let staff = match req.purpose {
-        Purpose::ChangeEmail => {
-            let key = EmailAddress::parse(&reader.email)
-                .map_err(|e| StoreError::Corrupt(e.0))?
-                .canonical();
-            staff_role(tx, &key).await?
-        }
+        Purpose::ChangeEmail => new_staff,
         _ => staff,
     };
     let session_ms = if staff.is_some() {
@@ -543,12 +559,13 @@ async fn spend_and_complete(
         session.lengths.reader_ms
     };
     sqlx::query(
-        "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+        "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at, staff) VALUES ($1, $2, $3, $4, $3, $5)",
     )
     .bind(&session.id_hash)
     .bind(&reader_id)
     .bind(now)
     .bind(now + session_ms)
+    .bind(i64::from(staff.is_some()))
     .execute(&mut **tx)
     .await?;
     Ok(Some(Completion::SignedIn {

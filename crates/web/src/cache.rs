@@ -42,6 +42,8 @@ pub struct CachedPage {
     last_modified: HeaderValue,
     last_modified_secs: u64,
     cache_control: HeaderValue,
+    /// HTML unless said otherwise ([`CachedPage::with_content_type`]: feeds, sitemaps).
+    content_type: HeaderValue,
     epoch: i64,
     /// The path this page lives at; requests for another path are redirected here.
     pub canonical_path: String,
@@ -74,12 +76,19 @@ impl CachedPage {
             } else {
                 PUBLIC_PAGE
             }),
+            content_type: HeaderValue::from_static("text/html; charset=utf-8"),
             body,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
             epoch,
             canonical_path,
         }
+    }
+
+    /// The same page served as `content_type` (an RSS feed, a sitemap).
+    pub fn with_content_type(mut self, content_type: &'static str) -> Self {
+        self.content_type = HeaderValue::from_static(content_type);
+        self
     }
 
     fn weight(&self) -> u64 {
@@ -111,10 +120,8 @@ impl CachedPage {
                 res.headers_mut()
                     .insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
             }
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, self.content_type.clone());
             res
         };
         let h = res.headers_mut();
@@ -333,6 +340,10 @@ pub async fn watch_content_epoch(state: AppState, mut stop: tokio::sync::watch::
         if let Err(e) = state.refresh_content_epoch().await {
             tracing::warn!(error = %e, "cannot read the content epoch; pages may be stale until the database answers");
         }
+        if let Err(e) = state.refresh_sessions_epoch().await {
+            // Cached sessions age out after `session::CACHE_TTL` regardless.
+            tracing::warn!(error = %e, "cannot read the sessions epoch; revoked sessions may work here until the database answers");
+        }
         // Histograms buffer samples until drained; drain them even when nobody scrapes.
         crate::middleware::metrics_handle().run_upkeep();
         tokio::select! {
@@ -414,6 +425,24 @@ mod tests {
             page.respond(&headers(&[("if-modified-since", "garbage")]))
                 .status(),
             StatusCode::OK
+        );
+    }
+
+    #[test]
+    fn pages_are_html_unless_they_say_otherwise() {
+        let html = CachedPage::new("<p>hi</p>".into(), 0, 0, "/".into());
+        let type_of = |p: &CachedPage| {
+            p.respond(&headers(&[("accept-encoding", "gzip")]))
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .cloned()
+        };
+        assert_eq!(type_of(&html).unwrap(), "text/html; charset=utf-8");
+        let feed = CachedPage::new("<rss/>".into(), 0, 0, "/feed.xml".into())
+            .with_content_type("application/rss+xml; charset=utf-8");
+        assert_eq!(
+            type_of(&feed).unwrap(),
+            "application/rss+xml; charset=utf-8"
         );
     }
 

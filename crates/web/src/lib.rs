@@ -11,9 +11,11 @@ mod comments;
 mod config;
 mod error;
 mod middleware;
+mod newsroom;
 mod ops;
 mod pages;
 pub mod search;
+mod session;
 mod theme;
 mod views;
 mod wall;
@@ -49,6 +51,8 @@ pub struct App {
     pub search: Arc<masthead_jobs::SearchState>,
     /// Comment thread versions and loaded thread pages (see `comments`).
     pub comments: comments::CommentsCache,
+    /// This node's recent session lookups (`session`).
+    pub sessions: session::SessionCache,
     /// What each feature erases when a reader deletes their account.
     pub erasures: masthead_store::erasure::Erasures,
 }
@@ -116,6 +120,7 @@ impl Application {
             wall,
             search,
             comments: comments::CommentsCache::new(),
+            sessions: session::SessionCache::default(),
             erasures,
         }));
         let router = router(state.clone());
@@ -198,21 +203,13 @@ pub fn job_worker(state: &AppState) -> masthead_store::jobs::Worker {
 }
 
 fn router(state: AppState) -> Router {
-    use axum::routing::get;
     Router::new()
-        .route("/", get(pages::front_page))
-        .route("/tag/{slug}", get(pages::tag_page))
-        .route("/author/{slug}", get(pages::author_page))
-        .route("/{section}", get(pages::section_page))
-        .route("/{section}/{slug}", get(pages::article_page))
-        .route("/static/{*path}", get(theme::static_file))
-        .route("/media/{*path}", get(ops::media_file))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .merge(pages::routes())
+        .merge(ops::routes())
         .merge(account::routes())
         .merge(search::routes())
         .merge(comments::routes())
+        .merge(newsroom::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -42,9 +42,14 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
+    let signed_in = crate::session::cookies::session_token(req.headers()).is_some();
     let mut res = next.run(req).await;
     if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
-        res = render_error(&app, page).await;
+        let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+        res = render_error(&app, page, signed_in).await;
+        if let Some(v) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
     }
     // Defaults: a handler may have set a stricter value (the sign-in link page: no-referrer).
     let h = res.headers_mut();
@@ -68,7 +73,7 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-async fn render_error(app: &AppState, page: ErrorPage) -> Response {
+async fn render_error(app: &AppState, page: ErrorPage, signed_in: bool) -> Response {
     let site = views::site(app).await;
     let ctx = minijinja::context! {
         site => &site,
@@ -77,6 +82,9 @@ async fn render_error(app: &AppState, page: ErrorPage) -> Response {
         status => page.status.as_u16(),
         title => page.title,
         message => &page.message,
+        link_url => page.link.as_ref().map(|l| &l.0),
+        link_text => page.link.as_ref().map(|l| &l.1),
+        signed_in,
     };
     let html = app.theme.render("error.html", ctx).unwrap_or_else(|e| {
         tracing::error!(error = %e, "the error template failed");

@@ -11,6 +11,17 @@ use tower::ServiceExt;
 
 use crate::{AppState, error::WebError, middleware::metrics_handle};
 
+/// Operations endpoints and the theme's and media's files.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/static/{*path}", get(crate::theme::static_file))
+        .route("/media/{*path}", get(media_file))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
 /// The process is alive.
 pub async fn healthz() -> &'static str {
     "ok\n"

@@ -1,10 +1,14 @@
 //! What templates receive: plain serializable views built from store rows. Times are rendered
 //! here, in the publication's time zone; URLs are built here, in one place.
 
+use axum::{
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
 use masthead_store::content::{ArticleCard, ArticleFull, NamedRef, PhotoRow, SectionRow};
 use serde::Serialize;
 
-use crate::AppState;
+use crate::{AppState, error::WebError, session::cookies};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteView {
@@ -167,6 +171,66 @@ pub fn site_with(app: &AppState, sections: &[SectionRow]) -> SiteView {
             })
             .collect(),
     }
+}
+
+/// Renders a page that carries a form for this browser: the site chrome, the browser's CSRF
+/// token (made, and set as a cookie, when it has none), `no-store`. Such pages are never cached
+/// or compressed: a secret (the token) beside text an attacker can write (a comment, a name) in
+/// a compressed response is what BREACH-style attacks measure.
+pub async fn form_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    template: &str,
+    title: &str,
+    path: &str,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> Result<Response, WebError> {
+    let sections = app.sections().await?;
+    let site = site_with(app, &sections);
+    let (csrf, new_csrf) = cookies::csrf_token(headers);
+    let ctx = minijinja::context! {
+        site => &site,
+        page => PageMeta::new(&site, title, "", path),
+        now_year => now_year(app),
+        signed_in => cookies::session_token(headers).is_some(),
+        csrf => &csrf,
+        ..extra
+    };
+    let html = app.theme.render(template, ctx)?;
+    let mut res = (status, Html(html)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if new_csrf {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::set(cookies::CSRF, &csrf, None, app.secure_cookies()),
+        );
+    }
+    Ok(res)
+}
+
+/// A short page with a heading, a message and a link onward (a success, or a refusal that
+/// needs the browser's token on the page).
+pub async fn notice_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: (&str, &str),
+) -> Result<Response, WebError> {
+    let ctx = minijinja::context! { title, message, link_url => link.0, link_text => link.1 };
+    form_page(
+        app,
+        headers,
+        "account/notice.html",
+        title,
+        link.0,
+        status,
+        ctx,
+    )
+    .await
 }
 
 pub fn now_year(app: &AppState) -> i16 {

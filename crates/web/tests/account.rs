@@ -615,3 +615,169 @@ async fn an_address_taken_meanwhile_is_refused_and_nothing_changes() {
     );
     app.stop().await;
 }
+
+/// A second node on the same database (its own caches, its own search index), serving until
+/// the returned sender is dropped or fired.
+async fn second_node(app: &common::TestApp) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let dir = app.db.data_dir().join("node-b");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = masthead_web::WebConfig::new(dir);
+    config.listen = "127.0.0.1:0".into();
+    config.epoch_poll = Duration::from_millis(100);
+    config.run_worker = false;
+    let node = masthead_web::Application::build(config, app.db.store.clone())
+        .await
+        .unwrap();
+    let base = format!("http://{}", node.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(node.run(async move {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
+#[tokio::test]
+async fn a_session_cached_on_another_node_stops_working_within_a_second_of_signing_out() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let b = Browser::new();
+    register(&app, &smtp, &b, "ana@example.com").await;
+    let (node_b, stop) = second_node(&app).await;
+    // The same cookies go to both nodes (cookies do not depend on the port).
+    let account_on_b = || async {
+        let res = b
+            .client
+            .get(format!("{node_b}/account"))
+            .send()
+            .await
+            .unwrap();
+        res.status().as_u16()
+    };
+    assert_eq!(account_on_b().await, 200);
+    assert_eq!(
+        account_on_b().await,
+        200,
+        "served from node B's session cache"
+    );
+    let res = b.submit(&app, "/account", "/sign-out", &[]).await;
+    assert_eq!(res.status(), 303);
+    let (status, _) = b.get(&app, "/account").await;
+    assert_eq!(
+        status, 303,
+        "signed out at once on the node that signed out"
+    );
+    // The cookie jar dropped the session cookie; replay it as a thief would.
+    let started = Instant::now();
+    loop {
+        let status = account_on_b().await;
+        if status == 303 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "node B still honours a signed-out session"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_code_reads_the_same_for_known_and_unknown_addresses() {
+    let (app, smtp) = spawn_with_smtp().await;
+    register(&app, &smtp, &Browser::new(), "known@example.com").await;
+    let b = Browser::new();
+    // The known address has a live request (and code); the unknown one was sent none.
+    for email in ["known@example.com", "nobody@example.com"] {
+        b.submit(&app, "/sign-in", "/sign-in", &[("email", email)])
+            .await;
+    }
+    let answer = |email: &'static str| {
+        let b = &b;
+        let app = &app;
+        async move {
+            let res = b
+                .submit(
+                    app,
+                    "/sign-in/code",
+                    "/sign-in/code",
+                    &[("email", email), ("code", "1234 5678")],
+                )
+                .await;
+            let status = res.status().as_u16();
+            let html = res.text().await.unwrap();
+            let message = html
+                .split("class=\"field-error\"")
+                .nth(1)
+                .map(|m| m.split('<').next().unwrap_or_default().to_owned());
+            (status, message.or(Some(html)))
+        }
+    };
+    let known = answer("known@example.com").await;
+    let unknown = answer("nobody@example.com").await;
+    assert_eq!(known.0, 400);
+    assert_eq!(known, unknown, "the answer tells the addresses apart");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn changing_to_a_staff_address_follows_the_staff_rules_and_ends_other_sessions() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let reader = Browser::new();
+    register(&app, &smtp, &reader, "mallory@example.com").await;
+    let elsewhere = Browser::new();
+    register(&app, &smtp, &elsewhere, "mallory@example.com").await;
+    let editor = masthead_core::EmailAddress::parse("editor@example.com").unwrap();
+    app.db
+        .store
+        .add_staff(&editor, masthead_core::Role::Editor)
+        .await
+        .unwrap();
+    // The reader asks to move their account to the editor's address; the editor, puzzled,
+    // opens the link in their own browser.
+    let res = reader
+        .submit(
+            &app,
+            "/account",
+            "/account/email",
+            &[("new_email", "editor@example.com")],
+        )
+        .await;
+    assert_eq!(location(&res), "/sign-in/check-email");
+    let link = link_in(&email_to(&smtp, "editor@example.com", 1).await.text);
+    let staff_browser = Browser::new();
+    let res = staff_browser.post_link(&app, &link, &link).await;
+    assert_eq!(
+        res.status(),
+        403,
+        "a staff address's link works only where it was asked for"
+    );
+    assert_eq!(
+        reader.signed_in_as(&app).await.as_deref(),
+        Some("mallory@example.com"),
+        "the address did not change"
+    );
+    // A reader's session never carries staff rights, whatever its address becomes.
+    let (status, _) = reader.get(&app, "/newsroom/comments").await;
+    assert_eq!(status, 403);
+
+    // A change of address confirmed where it was asked ends the account's other sessions.
+    let res = reader
+        .submit(
+            &app,
+            "/account",
+            "/account/email",
+            &[("new_email", "mallory2@example.com")],
+        )
+        .await;
+    assert_eq!(location(&res), "/sign-in/check-email");
+    let link = link_in(&email_to(&smtp, "mallory2@example.com", 1).await.text);
+    let res = reader.post_link(&app, &link, &link).await;
+    assert_eq!(location(&res), "/account?notice=email-changed");
+    assert_eq!(
+        reader.signed_in_as(&app).await.as_deref(),
+        Some("mallory2@example.com")
+    );
+    assert_eq!(elsewhere.signed_in_as(&app).await, None);
+    app.stop().await;
+}

@@ -9,19 +9,31 @@
 //! - Scanner-safe links: a GET on the link shows a confirmation page; only its POST spends
 //!   the token. Mail scanners that fetch links sign nobody in and spend nothing.
 //! - Secrets (link token, code, session) are stored as SHA-256 hashes; links and codes live
-//!   15 minutes, work once, and at most three are live per address.
+//!   15 minutes, work once, and at most three are live per address. A wrong code and a code
+//!   typed for an address that was sent none get the same answer after the same work.
 //! - Rate limits (per address and per IP, shared by all nodes through the database) answer
 //!   429 with a page saying when to try again; they never lock an account.
 //! - CSRF: every POST carries the browser's `mh_csrf` cookie value in a hidden field (double
-//!   submit) and cookies are SameSite=Lax.
+//!   submit) and cookies are SameSite=Lax (`session::CsrfForm`).
+//!
+//! One file per flow: asking for a link (`request.rs`), spending a link or code
+//! (`confirm.rs`), the account's settings (`settings.rs`), the reader's data: export and
+//! deletion (`data.rs`), signing out (`sign_out.rs`). Sessions and cookies are `crate::session`.
 
-pub mod cookies;
-mod handlers;
+mod confirm;
+mod data;
+mod render;
+mod request;
+mod settings;
+mod sign_out;
+
+use std::net::SocketAddr;
 
 use axum::{
     Router,
     routing::{get, post},
 };
+use serde::Deserialize;
 
 use crate::AppState;
 
@@ -59,36 +71,50 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/register",
-            get(handlers::register_form).post(handlers::register_submit),
+            get(request::register_form).post(request::register_submit),
         )
         .route(
             "/sign-in",
-            get(handlers::sign_in_form).post(handlers::sign_in_submit),
+            get(request::sign_in_form).post(request::sign_in_submit),
         )
-        .route("/sign-in/check-email", get(handlers::check_email))
-        .route("/sign-in/resend", post(handlers::resend))
+        .route("/sign-in/check-email", get(request::check_email))
+        .route("/sign-in/resend", post(request::resend))
         .route(
             "/sign-in/code",
-            get(handlers::code_form).post(handlers::code_submit),
+            get(confirm::code_form).post(confirm::code_submit),
         )
         .route(
             "/sign-in/link",
-            get(handlers::link_page).post(handlers::link_submit),
+            get(confirm::link_page).post(confirm::link_submit),
         )
-        .route("/sign-out", post(handlers::sign_out))
-        .route("/account", get(handlers::account_page))
-        .route("/account/daily-edition", post(handlers::daily_edition))
-        .route("/account/email", post(handlers::change_email))
-        .route("/account/comment-replies", post(handlers::comment_replies))
+        .route("/sign-out", post(sign_out::sign_out))
+        .route("/account", get(settings::account_page))
+        .route("/account/daily-edition", post(settings::daily_edition))
+        .route("/account/email", post(settings::change_email))
+        .route("/account/comment-replies", post(settings::comment_replies))
         .route(
             "/account/sign-out-everywhere",
-            post(handlers::sign_out_everywhere),
+            post(sign_out::sign_out_everywhere),
         )
-        .route("/account/export", get(handlers::export))
+        .route("/account/export", get(data::export))
         .route(
             "/account/delete",
-            get(handlers::delete_form).post(handlers::delete_submit),
+            get(data::delete_form).post(data::delete_submit),
         )
+}
+
+/// The query of the account pages' GETs.
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountQuery {
+    email: Option<String>,
+    return_to: Option<String>,
+    token: Option<String>,
+    notice: Option<String>,
+}
+
+/// The key per-IP limits count under.
+fn client_ip(peer: &SocketAddr) -> String {
+    peer.ip().to_string()
 }
 
 /// A path to return to after signing in: only paths on this site.

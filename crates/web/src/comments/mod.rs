@@ -30,10 +30,10 @@
 //!
 //! Moderation: see `masthead_core::comment` for the rules and `moderation.rs` for the queue.
 
-mod moderation;
+mod pipeline;
 mod react;
 mod thread;
-mod view;
+pub(crate) mod view;
 mod write;
 
 use std::{
@@ -101,7 +101,6 @@ pub fn routes() -> Router<AppState> {
             "/{section}/{slug}/comments/{id}/report",
             get(react::report_form).post(react::report_submit),
         )
-        .merge(moderation::routes())
 }
 
 /// What a thread page needs of its article, kept per content epoch.

@@ -2,8 +2,7 @@
 //! newsroom's threshold the comment is hidden until a moderator decides).
 
 use axum::{
-    Form,
-    extract::{Path, State, rejection::FormRejection},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -14,10 +13,14 @@ use masthead_store::{
 };
 
 use super::{
-    ThreadHead, thread, view,
-    write::{CommentForm, again, back_to, form, rate_ok, to_sign_in, writer},
+    ThreadHead, view,
+    write::{CommentForm, again, back_to, rate_ok, writer},
 };
-use crate::{AppState, error::WebError};
+use crate::{
+    AppState,
+    error::WebError,
+    session::{CsrfForm, MaybeReader},
+};
 
 const LIKES_PER_MINUTE: i64 = 60;
 const REPORTS_PER_HOUR: i64 = 20;
@@ -28,16 +31,16 @@ pub async fn like_submit(
     State(app): State<AppState>,
     Path((section, slug, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-    f: Result<Form<CommentForm>, FormRejection>,
+    signed_in: MaybeReader,
+    CsrfForm(f): CsrfForm<CommentForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
-        Ok(w) => w,
-        Err(res) => return Ok(res),
-    };
+    let (head, reader) = writer(&app, signed_in, &section, &slug).await?;
     if !rate_ok(
         &app,
-        RateLimit::per_minute(RateKey::CommentLikes(reader.id.clone()), LIKES_PER_MINUTE),
+        RateLimit::per_minute(
+            RateKey::CommentLikes(reader.reader_id.clone()),
+            LIKES_PER_MINUTE,
+        ),
     )
     .await?
     {
@@ -45,7 +48,7 @@ pub async fn like_submit(
             &app,
             &headers,
             &head,
-            &reader,
+            &reader.reader_id,
             &f,
             StatusCode::TOO_MANY_REQUESTS,
             "You are liking comments faster than we allow. Please wait a minute.".into(),
@@ -54,7 +57,7 @@ pub async fn like_submit(
     }
     match app
         .store
-        .toggle_like(&head.article_id, &id, &reader.id)
+        .toggle_like(&head.article_id, &id, &reader.reader_id)
         .await?
     {
         Some((_, version)) => {
@@ -69,14 +72,9 @@ pub async fn report_form(
     State(app): State<AppState>,
     Path((section, slug, id)): Path<(String, String, String)>,
     headers: HeaderMap,
+    signed_in: MaybeReader,
 ) -> Result<Response, WebError> {
-    let head = thread::head(&app, &slug)
-        .await?
-        .filter(|h| h.section_slug == section)
-        .ok_or(WebError::NotFound)?;
-    if app.current_reader(&headers).await?.is_none() {
-        return Ok(to_sign_in(&head));
-    }
+    let (head, _) = writer(&app, signed_in, &section, &slug).await?;
     let c = app.store.comment(&id).await?;
     let c = c
         .filter(|c| c.article_id == head.article_id && c.status == Status::Published)
@@ -129,13 +127,10 @@ pub async fn report_submit(
     State(app): State<AppState>,
     Path((section, slug, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-    f: Result<Form<CommentForm>, FormRejection>,
+    signed_in: MaybeReader,
+    CsrfForm(f): CsrfForm<CommentForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
-        Ok(w) => w,
-        Err(res) => return Ok(res),
-    };
+    let (head, reader) = writer(&app, signed_in, &section, &slug).await?;
     let c = app.store.comment(&id).await?;
     let c = c
         .filter(|c| c.article_id == head.article_id && c.status == Status::Published)
@@ -170,7 +165,10 @@ pub async fn report_submit(
     }
     if !rate_ok(
         &app,
-        RateLimit::per_hour(RateKey::CommentReports(reader.id.clone()), REPORTS_PER_HOUR),
+        RateLimit::per_hour(
+            RateKey::CommentReports(reader.reader_id.clone()),
+            REPORTS_PER_HOUR,
+        ),
     )
     .await?
     {
@@ -194,7 +192,7 @@ pub async fn report_submit(
         .report_comment(
             &head.article_id,
             &id,
-            &reader.id,
+            &reader.reader_id,
             f.reason.trim(),
             detail,
             threshold,

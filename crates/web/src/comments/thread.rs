@@ -8,13 +8,13 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use masthead_store::{comments::Sort, readers::Reader};
+use masthead_store::comments::Sort;
 
 use super::{
     PER_PAGE, ThreadData, ThreadHead,
     view::{self, Viewer},
 };
-use crate::{AppState, account::cookies, cache::CachedPage, error::WebError, views};
+use crate::{AppState, cache::CachedPage, error::WebError, session::MaybeReader, views};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ThreadQuery {
@@ -125,6 +125,7 @@ pub async fn thread_page(
     path: Result<Path<(String, String)>, PathRejection>,
     Query(q): Query<ThreadQuery>,
     headers: HeaderMap,
+    MaybeReader(session): MaybeReader,
 ) -> Result<Response, WebError> {
     let Ok(Path((section, slug))) = path else {
         return Err(WebError::NotFound);
@@ -134,18 +135,26 @@ pub async fn thread_page(
         return Ok(Redirect::permanent(&head.thread_path()).into_response());
     }
     let (sort, page) = (q.sort()?, q.page()?);
-    let reader = match cookies::session_token(&headers) {
-        Some(_) => app.current_reader(&headers).await?.map(|(r, _)| r),
-        None => None,
-    };
     let form = FormState {
         parent: q.reply.clone(),
         notice: q.notice.clone(),
         ..Default::default()
     };
-    match reader {
+    match session {
         None => anonymous(&app, &headers, &head, sort, page).await,
-        Some(r) => show(&app, &headers, &head, sort, page, &r, form, StatusCode::OK).await,
+        Some(s) => {
+            show(
+                &app,
+                &headers,
+                &head,
+                sort,
+                page,
+                &s.reader_id,
+                form,
+                StatusCode::OK,
+            )
+            .await
+        }
     }
 }
 
@@ -212,7 +221,7 @@ pub async fn show(
     head: &ThreadHead,
     sort: Sort,
     page: i64,
-    reader: &Reader,
+    reader_id: &str,
     form: FormState,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -220,15 +229,15 @@ pub async fn show(
     if page > 1 && d.page.top.is_empty() {
         return Err(WebError::NotFound);
     }
-    let liked = app.store.liked_by(&reader.id, &d.ids()).await?;
-    let commenter = app.store.commenter(&reader.id).await?;
+    let liked = app.store.liked_by(reader_id, &d.ids()).await?;
+    let commenter = app.store.commenter(reader_id).await?;
     let standing = commenter
         .standing
         .may_post(masthead_store::now_ms(), &app.config.time_zone)
         .err()
         .map(|e| e.0);
     let viewer = Viewer {
-        reader_id: Some(reader.id.clone()),
+        reader_id: Some(reader_id.to_owned()),
         liked,
     };
     // A warning is shown for a month, beside the form.
@@ -236,7 +245,7 @@ pub async fn show(
         .warned_at
         .is_some_and(|t| masthead_store::now_ms() - t < 30 * 86_400_000);
     let me = minijinja::context! {
-        display_name => &reader.display_name,
+        display_name => &commenter.display_name,
         standing_message => standing,
         warned,
     };

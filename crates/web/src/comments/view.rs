@@ -8,7 +8,7 @@ use masthead_store::comments::{CommentRow, Sort, Status};
 use serde::Serialize;
 
 use super::{ThreadData, ThreadHead};
-use crate::{AppState, account::cookies, error::WebError, views};
+use crate::{AppState, error::WebError, session::cookies, views};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentView {

@@ -1,35 +1,35 @@
-//! Writing: post, reply, edit, delete, like, report. Each POST checks the CSRF token, then
-//! the reader, then their input; a refusal shows the thread (or form) again with what they
-//! typed and what to do. Success redirects back to the thread at the comment's anchor.
+//! Writing: post, reply, edit, delete. Each POST's CSRF proof is checked by its extractor
+//! (`CsrfForm`), then the article, the reader and their input; a refusal shows the thread (or
+//! form) again with what they typed and what to do. Success redirects back to the thread at the
+//! comment's anchor. What a new or edited text becomes (published, held, refused) is decided by
+//! one function for both, [`pipeline::decide`](super::pipeline::decide).
 
 use axum::{
-    Form,
-    extract::{Path, State, rejection::FormRejection},
+    extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use masthead_core::{
-    EmailAddress,
-    comment::{self, CommentBody, Decision, Writer},
-};
+use masthead_core::comment;
 use masthead_store::{
     comments::{NewComment, Poster, Refusal, Sort, Status},
     rate_limit::{RateKey, RateLimit},
-    readers::Reader,
 };
 use serde::Deserialize;
 
 use super::{
     ThreadHead,
+    pipeline::{self, Verdict},
     thread::{self, FormState},
     view,
 };
-use crate::{AppState, account::cookies, error::WebError};
+use crate::{
+    AppState,
+    error::WebError,
+    session::{CsrfForm, MaybeReader, Session},
+};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CommentForm {
-    #[serde(default)]
-    pub(super) csrf: String,
     #[serde(default)]
     pub(super) text: String,
     #[serde(default)]
@@ -59,64 +59,20 @@ impl CommentForm {
     }
 }
 
-pub(super) fn form(f: Result<Form<CommentForm>, FormRejection>) -> Result<CommentForm, WebError> {
-    f.map(|Form(f)| f).map_err(|_| {
-        WebError::BadRequest(
-            "The form could not be read (was it sent from this site's comment form?). Please go back and try again."
-                .into(),
-        )
-    })
-}
-
-/// The checks every comment POST starts with: the CSRF token, the article, the reader.
-/// Returns the response to send instead when one fails.
+/// The article of a comment POST, and its signed-in writer (else: sign in, then back to the
+/// thread).
 pub(super) async fn writer(
     app: &AppState,
-    headers: &HeaderMap,
-    f: &CommentForm,
+    signed_in: MaybeReader,
     section: &str,
     slug: &str,
-) -> Result<Result<(std::sync::Arc<ThreadHead>, Reader), Response>, WebError> {
-    let head = match checked_head(app, headers, f, section, slug).await? {
-        Ok(h) => h,
-        Err(res) => return Ok(Err(res)),
-    };
-    match app.current_reader(headers).await? {
-        Some((r, _)) => Ok(Ok((head, r))),
-        None => Ok(Err(to_sign_in(&head))),
-    }
-}
-
-/// The CSRF token and the article of a comment POST.
-async fn checked_head(
-    app: &AppState,
-    headers: &HeaderMap,
-    f: &CommentForm,
-    section: &str,
-    slug: &str,
-) -> Result<Result<std::sync::Arc<ThreadHead>, Response>, WebError> {
-    if !cookies::csrf_ok(headers, &f.csrf) {
-        let res = view::notice(
-            app,
-            headers,
-            StatusCode::FORBIDDEN,
-            "This form has expired",
-            "For your security, the form could not be accepted. Please go back, reload the page and try again. Nothing was posted.",
-            (&format!("/{section}/{slug}/comments"), "Back to the comments"),
-        )
-        .await?;
-        return Ok(Err(res));
-    }
+) -> Result<(std::sync::Arc<ThreadHead>, Session), WebError> {
     let head = thread::head(app, slug)
         .await?
         .filter(|h| h.section_slug == section)
         .ok_or(WebError::NotFound)?;
-    Ok(Ok(head))
-}
-
-/// Where a signed-out reader is sent: sign in, then back to the thread.
-pub(super) fn to_sign_in(head: &ThreadHead) -> Response {
-    Redirect::to(&format!("/sign-in?return_to={}", head.thread_path())).into_response()
+    let session = signed_in.require(&head.thread_path())?;
+    Ok((head, session))
 }
 
 /// The thread again, with the reader's text and a message.
@@ -124,7 +80,7 @@ pub(super) async fn again(
     app: &AppState,
     headers: &HeaderMap,
     head: &ThreadHead,
-    reader: &Reader,
+    reader_id: &str,
     f: &CommentForm,
     status: StatusCode,
     error: String,
@@ -142,7 +98,7 @@ pub(super) async fn again(
         head,
         f.sort(),
         f.page(),
-        reader,
+        reader_id,
         state,
         status,
     )
@@ -174,36 +130,20 @@ pub(super) async fn rate_ok(app: &AppState, limit: RateLimit) -> Result<bool, We
     Ok(app.store.take_rate_limit(&limit).await?)
 }
 
-async fn staff_role(
-    app: &AppState,
-    reader: &Reader,
-) -> Result<Option<masthead_core::Role>, WebError> {
-    match EmailAddress::parse(&reader.email) {
-        Ok(e) => Ok(app.store.staff_role(&e).await?),
-        Err(_) => Ok(None),
-    }
-}
-
 pub async fn post_comment(
     State(app): State<AppState>,
     Path((section, slug)): Path<(String, String)>,
     headers: HeaderMap,
-    f: Result<Form<CommentForm>, FormRejection>,
+    signed_in: MaybeReader,
+    CsrfForm(f): CsrfForm<CommentForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let head = match checked_head(&app, &headers, &f, &section, &slug).await? {
-        Ok(h) => h,
-        Err(res) => return Ok(res),
-    };
+    let (head, session) = writer(&app, signed_in, &section, &slug).await?;
     // One read for the reader, their standing, their role and the thread's state. A thread
     // closed between this read and the write still takes this one comment.
-    let poster = match cookies::session_token(&headers) {
-        Some(token) => {
-            let hash = masthead_core::secret::hash_secret(token);
-            app.store.session_poster(&hash, &head.article_id).await?
-        }
-        None => None,
-    };
+    let poster = app
+        .store
+        .session_poster(&session.id_hash, &head.article_id)
+        .await?;
     let Some(Poster {
         reader,
         commenter,
@@ -211,22 +151,9 @@ pub async fn post_comment(
         thread_closed,
     }) = poster
     else {
-        return Ok(to_sign_in(&head));
+        return Err(WebError::SignInFirst(head.thread_path()));
     };
-    let refuse = |status, msg: String| again(&app, &headers, &head, &reader, &f, status, msg);
-    if !thread::is_open(&app, &head, thread_closed) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "Comments on this article are closed.".into(),
-        )
-        .await;
-    }
-    if let Err(e) = commenter
-        .standing
-        .may_post(masthead_store::now_ms(), &app.config.time_zone)
-    {
-        return refuse(StatusCode::FORBIDDEN, e.0).await;
-    }
+    let refuse = |status, msg: String| again(&app, &headers, &head, &reader.id, &f, status, msg);
     let name = match &reader.display_name {
         Some(n) => n.clone(),
         None => match comment::parse_display_name(&f.name) {
@@ -234,19 +161,19 @@ pub async fn post_comment(
             Err(e) => return refuse(StatusCode::BAD_REQUEST, e.0).await,
         },
     };
-    let body = match CommentBody::parse(&f.text) {
-        Ok(b) => b,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.0).await,
-    };
     let settings = app.comment_settings().await?;
-    let w = Writer {
-        staff: role.is_some(),
-        approved_comments: commenter.approved_count,
-    };
-    let (status, hold_reason) = match comment::decide(&settings, w, &body) {
-        Decision::Publish => (Status::Published, None),
-        Decision::Hold(reason) => (Status::Pending, Some(reason)),
-        Decision::Refuse(msg) => return refuse(StatusCode::BAD_REQUEST, msg).await,
+    let verdict = pipeline::decide(
+        &app,
+        &head,
+        &settings,
+        &commenter,
+        role,
+        thread_closed,
+        &f.text,
+    );
+    let (body, status, hold_reason) = match verdict {
+        Verdict::Accepted { body, status, hold } => (body, status, hold),
+        Verdict::Refused(status, msg) => return refuse(status, msg).await,
     };
     let new = NewComment {
         article_id: head.article_id.clone(),
@@ -290,7 +217,7 @@ pub async fn post_comment(
                 &app,
                 &headers,
                 &head,
-                &reader,
+                &reader.id,
                 &f,
                 StatusCode::NOT_FOUND,
                 msg.into(),
@@ -348,21 +275,16 @@ pub async fn edit_form(
     State(app): State<AppState>,
     Path((section, slug, id)): Path<(String, String, String)>,
     headers: HeaderMap,
+    signed_in: MaybeReader,
 ) -> Result<Response, WebError> {
-    let head = thread::head(&app, &slug)
-        .await?
-        .filter(|h| h.section_slug == section)
-        .ok_or(WebError::NotFound)?;
-    let Some((reader, _)) = app.current_reader(&headers).await? else {
-        return Ok(to_sign_in(&head));
-    };
+    let (head, reader) = writer(&app, signed_in, &section, &slug).await?;
     let c = app
         .store
         .comment(&id)
         .await?
         .filter(|c| c.article_id == head.article_id)
         .ok_or(WebError::NotFound)?;
-    if c.reader_id.as_deref() != Some(reader.id.as_str()) || c.status == Status::Deleted {
+    if c.reader_id.as_deref() != Some(reader.reader_id.as_str()) || c.status == Status::Deleted {
         let (s, m) = refusal_message(Refusal::NotYours);
         return not_theirs(&app, &headers, &head, s, m).await;
     }
@@ -413,24 +335,17 @@ pub async fn edit_submit(
     State(app): State<AppState>,
     Path((section, slug, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-    f: Result<Form<CommentForm>, FormRejection>,
+    signed_in: MaybeReader,
+    CsrfForm(f): CsrfForm<CommentForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
-        Ok(w) => w,
-        Err(res) => return Ok(res),
-    };
+    let (head, session) = writer(&app, signed_in, &section, &slug).await?;
     let bad =
         |status, msg: String| edit_page(&app, &headers, &head, &id, &f.text, Some(msg), status);
-    let body = match CommentBody::parse(&f.text) {
-        Ok(b) => b,
-        Err(e) => return bad(StatusCode::BAD_REQUEST, e.0).await,
-    };
     let settings = app.comment_settings().await?;
     if !rate_ok(
         &app,
         RateLimit::per_minute(
-            RateKey::CommentEdits(reader.id.clone()),
+            RateKey::CommentEdits(session.reader_id.clone()),
             settings.per_minute,
         ),
     )
@@ -442,16 +357,27 @@ pub async fn edit_submit(
         )
         .await;
     }
-    let commenter = app.store.commenter(&reader.id).await?;
-    let role = staff_role(&app, &reader).await?;
-    let w = Writer {
-        staff: role.is_some(),
-        approved_comments: commenter.approved_count,
+    // The same rules as a new comment: a banned or suspended writer, or a closed thread, takes
+    // no edits either.
+    let Some(poster) = app
+        .store
+        .session_poster(&session.id_hash, &head.article_id)
+        .await?
+    else {
+        return Err(WebError::SignInFirst(head.thread_path()));
     };
-    let (status, hold) = match comment::decide(&settings, w, &body) {
-        Decision::Publish => (Status::Published, None),
-        Decision::Hold(r) => (Status::Pending, Some(r)),
-        Decision::Refuse(msg) => return bad(StatusCode::BAD_REQUEST, msg).await,
+    let verdict = pipeline::decide(
+        &app,
+        &head,
+        &settings,
+        &poster.commenter,
+        poster.role,
+        poster.thread_closed,
+        &f.text,
+    );
+    let (body, status, hold) = match verdict {
+        Verdict::Accepted { body, status, hold } => (body, status, hold),
+        Verdict::Refused(status, msg) => return bad(status, msg).await,
     };
     if app
         .store
@@ -463,7 +389,7 @@ pub async fn edit_submit(
     }
     match app
         .store
-        .edit_comment(&id, &reader.id, &body, status, hold.as_deref())
+        .edit_comment(&id, &session.reader_id, &body, status, hold.as_deref())
         .await?
     {
         Ok(version) => {
@@ -488,13 +414,10 @@ pub async fn delete_submit(
     State(app): State<AppState>,
     Path((section, slug, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-    f: Result<Form<CommentForm>, FormRejection>,
+    signed_in: MaybeReader,
+    CsrfForm(f): CsrfForm<CommentForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let (head, reader) = match writer(&app, &headers, &f, &section, &slug).await? {
-        Ok(w) => w,
-        Err(res) => return Ok(res),
-    };
+    let (head, reader) = writer(&app, signed_in, &section, &slug).await?;
     if app
         .store
         .comment(&id)
@@ -503,7 +426,7 @@ pub async fn delete_submit(
     {
         return Err(WebError::NotFound);
     }
-    match app.store.delete_own_comment(&id, &reader.id).await? {
+    match app.store.delete_own_comment(&id, &reader.reader_id).await? {
         Ok((_, version)) => {
             app.comments.observe(&head.article_id, version);
             Ok(back_to(

@@ -27,6 +27,18 @@ const TOP_STORIES: usize = 5;
 const LATEST: usize = 8;
 const PER_SECTION_BLOCK: i64 = 4;
 
+/// The reader pages: front, section, tag, author and article pages (every unknown path is
+/// `not_found`, set as the router's fallback).
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/", get(front_page))
+        .route("/tag/{slug}", get(tag_page))
+        .route("/author/{slug}", get(author_page))
+        .route("/{section}", get(section_page))
+        .route("/{section}/{slug}", get(article_page))
+}
+
 #[derive(Debug, serde::Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
@@ -61,7 +73,7 @@ struct Variant {
 impl Variant {
     fn of(headers: &HeaderMap) -> Self {
         Self {
-            signed_in: crate::account::cookies::session_token(headers).is_some(),
+            signed_in: crate::session::cookies::session_token(headers).is_some(),
         }
     }
 

@@ -31,7 +31,7 @@ use masthead_core::{
 
 pub use stats::{WallStats, run_stats_flusher};
 
-use crate::{AppState, account::cookies, error::WebError};
+use crate::{AppState, error::WebError, session::cookies};
 
 pub const METER_COOKIE: &str = "mh_meter";
 
@@ -161,7 +161,7 @@ impl AppState {
                 set_cookie: None,
             });
         }
-        let signed_in = has_session && self.current_reader(headers).await?.is_some();
+        let signed_in = has_session && self.session(headers).await?.is_some();
         let state = self.wall.codec.decode(cookies::get_up_to(
             headers,
             METER_COOKIE,

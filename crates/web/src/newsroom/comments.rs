@@ -2,28 +2,30 @@
 //! rejected), decisions on comments (approve, reject, feature), on commenters (warn, suspend,
 //! ban, restore), on threads (close, reopen), the settings form, and the audit trail. Server-
 //! rendered forms, usable by keyboard. Staff with a moderating role only (admin, editor,
-//! moderator): a signed-in reader whose address is in the staff table.
+//! moderator), signed in as staff (`Staff<Moderate>`).
 
 use axum::{
-    Form, Router,
-    extract::{Path, Query, State, rejection::FormRejection},
+    Router,
+    extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use masthead_core::{
-    EmailAddress,
-    comment::{ModerationMode, ModerationSettings, parse_word_list},
-};
+use masthead_core::comment::{ModerationMode, ModerationSettings, parse_word_list};
 use masthead_store::{
     comments::{Decision, QueueTab, Sanction},
     rate_limit::{RateKey, RateLimit},
-    readers::Reader,
 };
 use serde::Deserialize;
 
-use super::view;
-use crate::{AppState, account::cookies, error::WebError};
+use crate::{
+    AppState,
+    comments::view,
+    error::{Refusal, WebError},
+    session::{CsrfForm, Moderate, Session, Staff},
+};
+
+type Moderator = Staff<Moderate>;
 
 const QUEUE_LIMIT: i64 = 100;
 const ACTIONS_PER_MINUTE: i64 = 300;
@@ -45,8 +47,6 @@ pub struct QueueQuery {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ModForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -71,79 +71,22 @@ pub struct ModForm {
     per_minute: String,
 }
 
-/// The signed-in moderator, or the response to send instead (sign in, or 403).
-async fn moderator(
-    app: &AppState,
-    headers: &HeaderMap,
-) -> Result<Result<Reader, Response>, WebError> {
-    let Some((reader, _)) = app.current_reader(headers).await? else {
-        return Ok(Err(
-            Redirect::to("/sign-in?return_to=/newsroom/comments").into_response()
-        ));
-    };
-    let role = match EmailAddress::parse(&reader.email) {
-        Ok(e) => app.store.staff_role(&e).await?,
-        Err(_) => None,
-    };
-    if role.is_some_and(|r| r.can_moderate()) {
-        return Ok(Ok(reader));
+/// Every moderating POST counts against the moderator's rate (a runaway script, a stolen
+/// session).
+async fn count_action(app: &AppState, session: &Session) -> Result<(), WebError> {
+    let limit = RateLimit::per_minute(
+        RateKey::ModeratorActions(session.reader_id.clone()),
+        ACTIONS_PER_MINUTE,
+    );
+    if app.store.take_rate_limit(&limit).await? {
+        return Ok(());
     }
-    let res = view::notice(
-        app,
-        headers,
-        StatusCode::FORBIDDEN,
-        "For moderators only",
-        "This page is for the newsroom's moderators. If you should have access, ask an editor to add your address as staff.",
-        ("/", "Back to the front page"),
+    Err(Refusal::too_many(
+        "That was a great many decisions in one minute. Please wait a moment and continue.",
+        60,
+        ("/newsroom/comments", "Back to the queue"),
     )
-    .await?;
-    Ok(Err(res))
-}
-
-/// A moderating POST: CSRF, moderator, rate limit.
-async fn moderating_post(
-    app: &AppState,
-    headers: &HeaderMap,
-    f: &ModForm,
-) -> Result<Result<Reader, Response>, WebError> {
-    if !cookies::csrf_ok(headers, &f.csrf) {
-        let res = view::notice(app, headers, StatusCode::FORBIDDEN, "This form has expired",
-            "For your security, the form could not be accepted. Please reload the queue and try again. Nothing was changed.",
-            ("/newsroom/comments", "Back to the queue")).await?;
-        return Ok(Err(res));
-    }
-    let reader = match moderator(app, headers).await? {
-        Ok(r) => r,
-        Err(res) => return Ok(Err(res)),
-    };
-    if !app
-        .store
-        .take_rate_limit(&RateLimit::per_minute(
-            RateKey::ModeratorActions(reader.id.clone()),
-            ACTIONS_PER_MINUTE,
-        ))
-        .await?
-    {
-        let res = view::notice(
-            app,
-            headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Please wait a little",
-            "That was a great many decisions in one minute. Please wait a moment and continue.",
-            ("/newsroom/comments", "Back to the queue"),
-        )
-        .await?;
-        return Ok(Err(res));
-    }
-    Ok(Ok(reader))
-}
-
-fn form(f: Result<Form<ModForm>, FormRejection>) -> Result<ModForm, WebError> {
-    f.map(|Form(f)| f).map_err(|_| {
-        WebError::BadRequest(
-            "The form could not be read. Please reload the queue and try again.".into(),
-        )
-    })
+    .into())
 }
 
 fn back(tab: &str, notice: &str) -> Response {
@@ -154,12 +97,10 @@ fn back(tab: &str, notice: &str) -> Response {
 pub async fn queue(
     State(app): State<AppState>,
     headers: HeaderMap,
+    moderator: Moderator,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
-    let reader = match moderator(&app, &headers).await? {
-        Ok(r) => r,
-        Err(res) => return Ok(res),
-    };
+    let reader = moderator.session;
     let tab_name = q.tab.as_deref().unwrap_or("pending");
     let tab = QueueTab::parse(tab_name).ok_or_else(|| {
         WebError::BadRequest("Unknown list: use pending, reported, approved or rejected.".into())
@@ -182,7 +123,7 @@ pub async fn queue(
 async fn settings_page(
     app: &AppState,
     headers: &HeaderMap,
-    reader: &Reader,
+    reader: &Session,
     tab: QueueTab,
     tab_name: &str,
     notice: Option<String>,
@@ -260,14 +201,11 @@ async fn settings_page(
 pub async fn decide(
     State(app): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    f: Result<Form<ModForm>, FormRejection>,
+    moderator: Moderator,
+    CsrfForm(f): CsrfForm<ModForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let reader = match moderating_post(&app, &headers, &f).await? {
-        Ok(r) => r,
-        Err(res) => return Ok(res),
-    };
+    let reader = moderator.session;
+    count_action(&app, &reader).await?;
     let decision = Decision::parse(&f.action).ok_or_else(|| {
         WebError::BadRequest("Unknown decision: use approve, reject, feature or unfeature.".into())
     })?;
@@ -289,14 +227,11 @@ pub async fn decide(
 pub async fn sanction(
     State(app): State<AppState>,
     Path(reader_id): Path<String>,
-    headers: HeaderMap,
-    f: Result<Form<ModForm>, FormRejection>,
+    moderator: Moderator,
+    CsrfForm(f): CsrfForm<ModForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let reader = match moderating_post(&app, &headers, &f).await? {
-        Ok(r) => r,
-        Err(res) => return Ok(res),
-    };
+    let reader = moderator.session;
+    count_action(&app, &reader).await?;
     let s = match f.action.as_str() {
         "warn" => Sanction::Warn,
         "ban" => Sanction::Ban,
@@ -330,14 +265,11 @@ pub async fn sanction(
 pub async fn thread_state(
     State(app): State<AppState>,
     Path(article_id): Path<String>,
-    headers: HeaderMap,
-    f: Result<Form<ModForm>, FormRejection>,
+    moderator: Moderator,
+    CsrfForm(f): CsrfForm<ModForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let reader = match moderating_post(&app, &headers, &f).await? {
-        Ok(r) => r,
-        Err(res) => return Ok(res),
-    };
+    let reader = moderator.session;
+    count_action(&app, &reader).await?;
     let closed = match f.action.as_str() {
         "close" => true,
         "open" => false,
@@ -362,13 +294,11 @@ pub async fn thread_state(
 pub async fn save_settings(
     State(app): State<AppState>,
     headers: HeaderMap,
-    f: Result<Form<ModForm>, FormRejection>,
+    moderator: Moderator,
+    CsrfForm(f): CsrfForm<ModForm>,
 ) -> Result<Response, WebError> {
-    let f = form(f)?;
-    let reader = match moderating_post(&app, &headers, &f).await? {
-        Ok(r) => r,
-        Err(res) => return Ok(res),
-    };
+    let reader = moderator.session;
+    count_action(&app, &reader).await?;
     let num = |v: &str, lo: i64, hi: i64| {
         v.trim()
             .parse::<i64>()

@@ -1,0 +1,291 @@
+//! Spending a link or a code: the confirmation page of a link (GET spends nothing, so mail
+//! scanners sign nobody in), the code form, and finishing the sign-in (the session cookie and
+//! the way back, or a page saying why not).
+//!
+//! A wrong code and a code for an address with no live request get the same answer after the
+//! same work (no enumeration: an unknown address is never sent a code). Only failures count
+//! against the per-IP limit of attempts.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use masthead_core::{EmailAddress, secret};
+use masthead_store::{
+    rate_limit::{RateKey, RateLimit},
+    sign_in::{CodeOutcome, Completion, NewSession, Purpose, SessionLengths},
+};
+use serde::Deserialize;
+
+use super::{
+    AccountQuery, SESSION_DAYS, STAFF_SESSION_HOURS, client_ip, render, request::too_many,
+};
+use crate::{
+    AppState,
+    error::{Refusal, WebError},
+    session::{CsrfForm, cookies},
+};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// Failed link and code attempts per client address.
+fn attempt_limit(app: &AppState, peer: &SocketAddr) -> RateLimit {
+    RateLimit::per_hour(
+        RateKey::SignInFailuresFromIp(client_ip(peer)),
+        app.config.rate_limits.attempts_per_ip,
+    )
+}
+
+/// Before trying a code or a link: the per-IP limit of failed attempts (only failures are
+/// counted, by [`attempt_failed`], so a good link costs no extra write).
+async fn check_attempt(app: &AppState, peer: &SocketAddr) -> Result<(), WebError> {
+    if app
+        .store
+        .rate_limit_reached(&attempt_limit(app, peer))
+        .await?
+    {
+        return Err(too_many());
+    }
+    Ok(())
+}
+
+/// Counts a wrong code or a dead link against the IP's attempts.
+async fn attempt_failed(app: &AppState, peer: &SocketAddr) -> Result<(), WebError> {
+    app.store.take_rate_limit(&attempt_limit(app, peer)).await?;
+    Ok(())
+}
+
+pub async fn code_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let ctx = minijinja::context! { email => q.email.unwrap_or_default() };
+    code_page(&app, &headers, StatusCode::OK, ctx).await
+}
+
+async fn code_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    ctx: minijinja::Value,
+) -> Result<Response, WebError> {
+    render::page(
+        app,
+        headers,
+        "account/code.html",
+        "Enter your code",
+        status,
+        ctx,
+    )
+    .await
+}
+
+pub async fn code_submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<CodeForm>,
+) -> Result<Response, WebError> {
+    check_attempt(&app, &peer).await?;
+    let retry = |error: &str| minijinja::context! { email => &f.email, error };
+    let email = match EmailAddress::parse(&f.email) {
+        Ok(e) => e,
+        Err(e) => return code_page(&app, &headers, StatusCode::BAD_REQUEST, retry(&e.0)).await,
+    };
+    let code = secret::normalize_code(&f.code);
+    if code.len() != 8 {
+        let msg = "The code has 8 digits. Please copy it from the email we sent you.";
+        return code_page(&app, &headers, StatusCode::BAD_REQUEST, retry(msg)).await;
+    }
+    let session = secret::random_token();
+    let outcome = app
+        .store
+        .sign_in_with_code(
+            &email,
+            &secret::hash_secret(&code),
+            binding_hash(&headers).as_deref(),
+            &new_session(&session),
+        )
+        .await?;
+    match outcome {
+        CodeOutcome::Accepted(done) => finish_sign_in(&app, *done, &session).await,
+        // One answer whether the code was wrong or the address had none (see the module docs).
+        CodeOutcome::Wrong | CodeOutcome::NoneLive => {
+            attempt_failed(&app, &peer).await?;
+            let msg = "That code is not right, or it no longer works: codes expire after 15 minutes, and too many wrong codes end them. Check the latest email we sent you, or ask for a new one.";
+            code_page(&app, &headers, StatusCode::BAD_REQUEST, retry(msg)).await
+        }
+    }
+}
+
+fn link_invalid() -> WebError {
+    Refusal::new(
+        StatusCode::GONE,
+        "This link no longer works",
+        "Sign-in links work once, for 15 minutes. This one has expired or was already used. Ask for a new one and we will email it to you.",
+        ("/sign-in", "Send me a new link"),
+    )
+    .into()
+}
+
+/// GET on the link: a confirmation page. Spends nothing, so mail scanners sign nobody in.
+pub async fn link_page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let token = q.token.unwrap_or_default();
+    if !secret::looks_like_token(&token) {
+        return Err(link_invalid());
+    }
+    let Some(req) = app
+        .store
+        .peek_sign_in_token(&secret::hash_secret(&token))
+        .await?
+    else {
+        return Err(link_invalid());
+    };
+    let ctx = minijinja::context! { token, email => req.new_email.unwrap_or(req.email), change_email => req.purpose == Purpose::ChangeEmail };
+    let template = "account/confirm_link.html";
+    let mut res = render::page(&app, &headers, template, "Sign in", StatusCode::OK, ctx).await?;
+    res.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(res)
+}
+
+pub async fn link_submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<LinkForm>,
+) -> Result<Response, WebError> {
+    check_attempt(&app, &peer).await?;
+    let session = secret::random_token();
+    let done = if secret::looks_like_token(&f.token) {
+        app.store
+            .sign_in_with_token(
+                &secret::hash_secret(&f.token),
+                binding_hash(&headers).as_deref(),
+                &new_session(&session),
+            )
+            .await?
+    } else {
+        None
+    };
+    match done {
+        Some(done) => finish_sign_in(&app, done, &session).await,
+        None => {
+            attempt_failed(&app, &peer).await?;
+            Err(link_invalid())
+        }
+    }
+}
+
+/// The hash of this browser's binding cookie (staff links work only where they were asked for).
+fn binding_hash(headers: &HeaderMap) -> Option<String> {
+    cookies::get(headers, cookies::BIND)
+        .filter(|t| secret::looks_like_token(t))
+        .map(secret::hash_secret)
+}
+
+fn new_session(token: &str) -> NewSession {
+    NewSession {
+        id_hash: secret::hash_secret(token),
+        lengths: SessionLengths {
+            reader_ms: SESSION_DAYS * 86_400_000,
+            staff_ms: STAFF_SESSION_HOURS * 3_600_000,
+        },
+    }
+}
+
+/// After a secret was spent: the session cookie and the way back, or a page saying why not.
+async fn finish_sign_in(
+    app: &AppState,
+    done: Completion,
+    session_token: &str,
+) -> Result<Response, WebError> {
+    let (request, created, session_ms) = match done {
+        Completion::SignedIn {
+            request,
+            created,
+            session_ms,
+            ..
+        } => (request, created, session_ms),
+        Completion::NoAccount(_) => {
+            return Err(Refusal::new(
+                StatusCode::GONE,
+                "No account here",
+                "This account no longer exists. You are welcome to register again.",
+                ("/register", "Register"),
+            )
+            .into());
+        }
+        Completion::AddressTaken(_) => {
+            return Err(Refusal::new(
+                StatusCode::CONFLICT,
+                "That address is taken",
+                "We could not change your address: another account already uses that address.",
+                ("/account", "Back to your account"),
+            )
+            .into());
+        }
+        Completion::WrongBrowser(_) => {
+            return Err(Refusal::new(
+                StatusCode::FORBIDDEN,
+                "Open this link where you asked for it",
+                "For the security of newsroom accounts, this link only works in the browser where you asked for it. Open it there, or ask for a new link in this browser. The link has not been used.",
+                ("/sign-in", "Ask for a new link here"),
+            )
+            .into());
+        }
+    };
+    if created {
+        metrics::counter!("masthead_registrations_total").increment(1);
+        if let Some(article) = &request.wall_article_id {
+            app.wall.signed_up(article);
+        }
+    }
+    let target = match request.purpose {
+        Purpose::ChangeEmail => {
+            // The change ended the account's other sessions: this node forgets them now.
+            app.refresh_sessions_epoch().await?;
+            "/account?notice=email-changed".to_owned()
+        }
+        _ => request.return_to.clone(),
+    };
+    let mut res = Redirect::to(&target).into_response();
+    let secure = app.secure_cookies();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        cookies::set(
+            cookies::SESSION,
+            session_token,
+            Some(session_ms / 1000),
+            secure,
+        ),
+    );
+    h.append(
+        header::SET_COOKIE,
+        cookies::delete(cookies::PENDING, secure),
+    );
+    Ok(res)
+}
