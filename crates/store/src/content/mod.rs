@@ -1,10 +1,15 @@
-//! Sections, authors, tags, articles and their photos: writes (always in one transaction that
-//! also bumps the content epoch and enqueues what follows) and the reads the reader pages need.
+//! Sections, authors, tags, articles and their photos: the reads the reader pages need, here,
+//! and the writes (`write.rs`: always in one transaction that also bumps the content epoch and
+//! enqueues what follows).
 
-use masthead_core::{AccessLevel, ArticleStatus, PhotoMeta, Slug, new_id};
+use masthead_core::{AccessLevel, ArticleStatus, PhotoMeta, Slug};
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Result, Store, StoreError, jobs, now_ms, state};
+use crate::{Result, Store, StoreError};
+
+mod write;
+
+pub use write::PublishArticle;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SectionRow {
@@ -156,75 +161,7 @@ const CARD_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, s.slug AS se
 const CARD_FROM: &str = "FROM articles a JOIN sections s ON s.id = a.section_id \
      LEFT JOIN photos p ON p.article_id = a.id AND p.role = 'lead'";
 
-/// The job that publishes a scheduled article at its time (run by `masthead-jobs`). The key
-/// includes the time, so rescheduling enqueues a new job (the old one then finds nothing to
-/// do: [`Store::publish_scheduled`] checks the article is still due).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct PublishArticle {
-    pub article_id: String,
-    /// The publication time (ms); absent in jobs queued before it was recorded.
-    #[serde(default)]
-    pub at: i64,
-}
-
-impl jobs::Job for PublishArticle {
-    const KIND: &'static str = "publish_article";
-
-    fn key(&self) -> Option<String> {
-        Some(format!("publish:{}:{}", self.article_id, self.at))
-    }
-
-    fn run_at(&self) -> Option<i64> {
-        Some(self.at)
-    }
-}
-
 impl Store {
-    pub async fn upsert_section(
-        &self,
-        slug: &Slug,
-        name: &str,
-        description: &str,
-        position: i64,
-    ) -> Result<String> {
-        let mut tx = self.begin().await?;
-        let id: String = sqlx::query_scalar(
-            "INSERT INTO sections (id, slug, name, description, position, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, description = excluded.description, \
-             position = excluded.position RETURNING id",
-        )
-        .bind(new_id())
-        .bind(slug.as_str())
-        .bind(name)
-        .bind(description)
-        .bind(position)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
-        state::bump_content_epoch(&mut tx).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    pub async fn upsert_author(&self, slug: &Slug, name: &str, bio: &str) -> Result<String> {
-        let mut tx = self.begin().await?;
-        let id: String = sqlx::query_scalar(
-            "INSERT INTO authors (id, slug, name, bio, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, bio = excluded.bio RETURNING id",
-        )
-        .bind(new_id())
-        .bind(slug.as_str())
-        .bind(name)
-        .bind(bio)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
-        state::bump_content_epoch(&mut tx).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     pub async fn sections(&self) -> Result<Vec<SectionRow>> {
         let rows =
             sqlx::query("SELECT id, slug, name, description FROM sections ORDER BY position, name")
@@ -270,169 +207,6 @@ impl Store {
             }),
             None => None,
         })
-    }
-
-    /// Creates the article, or replaces the one with the same slug, in one transaction: the
-    /// row, its authors, tags and photos, the content epoch (so every node drops stale pages),
-    /// and for a scheduled article the job that publishes it at its time.
-    pub async fn save_article(&self, input: &ArticleInput) -> Result<(String, Saved)> {
-        if input.author_ids.is_empty() {
-            return Err(StoreError::Conflict(
-                "an article needs at least one author".into(),
-            ));
-        }
-        let now = now_ms();
-        let published_at = input.published_at.map(crate::to_ms);
-        let mut tx = self.begin().await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
-                .bind(input.slug.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (id, saved) = match existing {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE articles SET headline = $2, standfirst = $3, body_markdown = $4, body_html = $5, \
-                     body_text = $6, section_id = $7, status = $8, access = $9, breaking = $10, \
-                     published_at = $11, updated_at = $12, revised_at = $13 WHERE id = $1",
-                )
-                .bind(&id)
-                .bind(&input.headline)
-                .bind(&input.standfirst)
-                .bind(&input.body_markdown)
-                .bind(&input.body_html)
-                .bind(&input.body_text)
-                .bind(&input.section_id)
-                .bind(input.status.as_str())
-                .bind(input.access.as_str())
-                .bind(i64::from(input.breaking))
-                .bind(published_at)
-                .bind(now)
-                .bind(input.revised_at.map(crate::to_ms))
-                .execute(&mut *tx)
-                .await?;
-                for sql in [
-                    "DELETE FROM article_authors WHERE article_id = $1",
-                    "DELETE FROM article_tags WHERE article_id = $1",
-                    "DELETE FROM photos WHERE article_id = $1",
-                ] {
-                    sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
-                }
-                (id, Saved::Updated)
-            }
-            None => {
-                let id = new_id();
-                sqlx::query(
-                    "INSERT INTO articles (id, slug, headline, standfirst, body_markdown, body_html, body_text, \
-                     section_id, status, access, breaking, published_at, updated_at, created_at, revised_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
-                )
-                .bind(&id)
-                .bind(input.slug.as_str())
-                .bind(&input.headline)
-                .bind(&input.standfirst)
-                .bind(&input.body_markdown)
-                .bind(&input.body_html)
-                .bind(&input.body_text)
-                .bind(&input.section_id)
-                .bind(input.status.as_str())
-                .bind(input.access.as_str())
-                .bind(i64::from(input.breaking))
-                .bind(published_at)
-                .bind(now)
-                .bind(input.revised_at.map(crate::to_ms))
-                .execute(&mut *tx)
-                .await?;
-                (id, Saved::Created)
-            }
-        };
-        for (position, author_id) in input.author_ids.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(&id)
-            .bind(author_id)
-            .bind(position as i64)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (slug, name) in &input.tags {
-            let tag_id: String = sqlx::query_scalar(
-                "INSERT INTO tags (id, slug, name) VALUES ($1, $2, $3) \
-                 ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
-            )
-            .bind(new_id())
-            .bind(slug.as_str())
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(&id)
-                .bind(tag_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let photos = input.lead_photo.iter().map(|p| ("lead", None, p)).chain(
-            input
-                .inline_photos
-                .iter()
-                .map(|(name, p)| ("inline", Some(name.as_str()), p)),
-        );
-        for (position, (role, name, photo)) in photos.enumerate() {
-            sqlx::query(
-                "INSERT INTO photos (id, article_id, role, name, position, file, width, height, alt, caption, credit, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(new_id())
-            .bind(&id)
-            .bind(role)
-            .bind(name)
-            .bind(position as i64)
-            .bind(&photo.file)
-            .bind(i64::from(photo.width))
-            .bind(i64::from(photo.height))
-            .bind(&photo.meta.alt)
-            .bind(&photo.meta.caption)
-            .bind(&photo.meta.credit)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let (ArticleStatus::Scheduled, Some(at)) = (input.status, input.published_at) {
-            let job = PublishArticle {
-                article_id: id.clone(),
-                at: crate::to_ms(at),
-            };
-            jobs::enqueue(&mut tx, &jobs::NewJob::of(&job)).await?;
-        }
-        crate::search_feed::enqueue_index(&mut tx, &id, now).await?;
-        state::bump_content_epoch(&mut tx).await?;
-        tx.commit().await?;
-        Ok((id, saved))
-    }
-
-    /// Publishes a scheduled article whose time has come. Returns false (and changes nothing)
-    /// when the article was unscheduled, rescheduled later or deleted meanwhile, so that a job
-    /// that runs twice publishes once.
-    pub async fn publish_scheduled(&self, article_id: &str, now: i64) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE articles SET status = 'published', updated_at = $2 \
-             WHERE id = $1 AND status = 'scheduled' AND published_at <= $2",
-        )
-        .bind(article_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if done {
-            crate::search_feed::enqueue_index(&mut tx, article_id, now).await?;
-            state::bump_content_epoch(&mut tx).await?;
-        }
-        tx.commit().await?;
-        Ok(done)
     }
 
     /// The ID and access level of a published article (what the registration wall needs to
