@@ -12,6 +12,7 @@
 //! Adding a kind: a payload struct implementing `masthead_store::jobs::Job` where it is
 //! enqueued, `RunJob<JobEnv>` for it here, and one `.register` line in [`worker`].
 
+pub mod address_changed;
 pub mod publish;
 pub mod reply_email;
 pub mod search_sync;
@@ -20,8 +21,12 @@ pub mod sign_in_email;
 use std::{sync::Arc, time::Duration};
 
 use masthead_store::{
-    Store, comments::SendReplyEmail, content::PublishArticle, jobs::Worker,
-    search_feed::IndexArticle, sign_in::SendSignInEmail,
+    Store,
+    comments::SendReplyEmail,
+    content::PublishArticle,
+    jobs::Worker,
+    search_feed::IndexArticle,
+    sign_in::{SendAddressChangedEmail, SendSignInEmail},
 };
 
 pub use search_sync::SearchState;
@@ -32,6 +37,8 @@ pub struct SiteSettings {
     pub site_name: String,
     /// The site's address as readers see it, without a trailing slash (links in emails).
     pub public_url: String,
+    /// Times in emails are the publication's.
+    pub time_zone: jiff::tz::TimeZone,
 }
 
 /// Everything a job may use.
@@ -97,6 +104,7 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<PublishArticle, _>(env.clone())
         .register::<SendSignInEmail, _>(env.clone())
         .register::<SendReplyEmail, _>(env.clone())
+        .register::<SendAddressChangedEmail, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

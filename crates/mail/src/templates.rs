@@ -216,6 +216,7 @@ mod tests {
             [
                 "change_email",
                 "comment_reply",
+                "email_changed",
                 "no_account",
                 "register",
                 "sign_in"
@@ -268,6 +269,15 @@ mod tests {
             ("register", code_context("ana@example.com")),
             ("change_email", code_context("ana@example.com")),
             ("no_account", no_account),
+            (
+                "email_changed",
+                json!({
+                    "site_name": "The Meridian Courier",
+                    "old_email": "ana@example.com",
+                    "new_email": "ana@new.example",
+                    "changed_at": "1 December 2026, 09:30",
+                }),
+            ),
         ] {
             let (subject, text, html) = t.render(name, ctx).unwrap();
             assert!(

@@ -60,6 +60,7 @@ impl WebConfig {
         masthead_jobs::SiteSettings {
             site_name: self.site_name.clone(),
             public_url: self.public_url.clone(),
+            time_zone: self.time_zone.clone(),
         }
     }
 

@@ -779,5 +779,10 @@ async fn changing_to_a_staff_address_follows_the_staff_rules_and_ends_other_sess
         Some("mallory2@example.com")
     );
     assert_eq!(elsewhere.signed_in_as(&app).await, None);
+    // The old address is told, where a reader whose account was taken over still reads mail.
+    let note = email_to(&smtp, "mallory@example.com", 3).await;
+    assert!(note.subject.contains("was changed"), "{}", note.subject);
+    assert!(note.text.contains("mallory2@example.com"), "{}", note.text);
+    assert!(!note.text.contains("token="), "no link to the old address");
     app.stop().await;
 }

@@ -187,6 +187,14 @@ async fn spend_and_complete(
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
+            if moved == 1 {
+                let note = super::SendAddressChangedEmail {
+                    old_email: req.email.clone(),
+                    new_email: new_email.as_str().to_owned(),
+                    changed_at: now,
+                };
+                crate::jobs::enqueue(tx, &crate::jobs::NewJob::of(&note)).await?;
+            }
             (moved == 1).then(|| reader_id.clone())
         }
         (_, Some(id)) => Some(id),

@@ -146,6 +146,28 @@ impl jobs::Job for SendSignInEmail {
     }
 }
 
+/// The note to an account's old address that the address was changed (run by `masthead-jobs`):
+/// a reader who did not make the change learns of it where they can still read email.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SendAddressChangedEmail {
+    pub old_email: String,
+    pub new_email: String,
+    /// When the change was made (ms); with the old address, the key.
+    pub changed_at: i64,
+}
+
+impl jobs::Job for SendAddressChangedEmail {
+    const KIND: &'static str = "send_address_changed_email";
+
+    fn key(&self) -> Option<String> {
+        Some(format!(
+            "address-changed:{}:{}",
+            self.old_email.to_lowercase(),
+            self.changed_at
+        ))
+    }
+}
+
 /// How long links and codes work.
 pub const LINK_VALID_MINUTES: i64 = 15;
 /// At most this many sign-in requests of one address are live at a time; older ones stop working.
