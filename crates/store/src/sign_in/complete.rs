@@ -39,9 +39,9 @@ impl Store {
         Ok(done)
     }
 
-    /// Spends a code typed for an address and completes the sign-in. A wrong code counts
-    /// against every live request of the address; after [`CODE_ATTEMPTS`] wrong codes a
-    /// request stops accepting codes.
+    /// Spends a code typed for an address and completes the sign-in. Every code tried counts
+    /// against every live request of the address; after [`CODE_ATTEMPTS`] tries a request stops
+    /// accepting codes.
     pub async fn sign_in_with_code(
         &self,
         email: &EmailAddress,
@@ -51,9 +51,13 @@ impl Store {
     ) -> Result<CodeOutcome> {
         let now = now_ms();
         let mut tx = self.begin().await?;
+        // Every guess spends one of each live request's attempts *before* it is compared, in one
+        // conditional update: check and count are one statement, so a burst of guesses on
+        // PostgreSQL (where they run side by side) gets no more than the attempts left.
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {REQUEST_COLUMNS}, code_hash FROM sign_in_requests WHERE email_key = $1 AND used_at IS NULL \
-             AND expires_at > $2 AND code_hash IS NOT NULL AND attempts < $3 ORDER BY created_at DESC"
+            "UPDATE sign_in_requests SET attempts = attempts + 1 WHERE email_key = $1 AND used_at IS NULL \
+             AND expires_at > $2 AND code_hash IS NOT NULL AND attempts < $3 \
+             RETURNING {REQUEST_COLUMNS}, code_hash"
         ));
         let live = sqlx::query(sql)
             .bind(email.canonical())
@@ -61,25 +65,17 @@ impl Store {
             .bind(CODE_ATTEMPTS)
             .fetch_all(&mut *tx)
             .await?;
-        // No early answer when there is no live request: an address that was never sent a
-        // code takes the same work (the count below touches nothing) as a wrong code, so the
-        // time taken does not tell the two apart.
+        // No early answer when there is no live request: an address that was never sent a code
+        // takes the same work (the update above touched nothing) as a wrong code, so the time
+        // taken does not tell the two apart.
         let mut matching = None;
         for row in &live {
             let stored: String = row.try_get("code_hash")?;
             if secret::secrets_equal(&stored, code_hash) {
                 matching = Some(request_row(row)?);
-                break;
             }
         }
         let Some(req) = matching else {
-            sqlx::query(
-                "UPDATE sign_in_requests SET attempts = attempts + 1 WHERE email_key = $1 AND used_at IS NULL AND expires_at > $2",
-            )
-            .bind(email.canonical())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
             tx.commit().await?;
             return Ok(if live.is_empty() {
                 CodeOutcome::NoneLive
