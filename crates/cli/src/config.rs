@@ -199,6 +199,10 @@ impl Settings {
             limit("MASTHEAD_RATE_EMAILS_PER_IP", defaults.emails_per_ip)?;
         web.rate_limits.attempts_per_ip =
             limit("MASTHEAD_RATE_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?;
+        if let Some(v) = env("MASTHEAD_TRUSTED_PROXIES") {
+            web.trusted_proxies = masthead_web::parse_trusted_proxies(&v)
+                .with_context(|| format!("MASTHEAD_TRUSTED_PROXIES={v}"))?;
+        }
         // The registration wall: 0 free articles (wall at once) and 0 lead-in paragraphs are
         // valid choices; a window must last at least a day.
         let whole =
@@ -274,6 +278,7 @@ impl Settings {
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,
             rate_limits = ?web.rate_limits,
+            trusted_proxies = ?web.trusted_proxies,
             search_language = %web.search.language,
             meter_free = web.meter.free,
             meter_window_days = web.meter.window_ms / 86_400_000,

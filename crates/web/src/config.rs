@@ -39,6 +39,9 @@ pub struct WebConfig {
     pub search_rebuild_before_serving_max: u64,
     /// Closing threads by age, and what deleted accounts' comments become.
     pub comments: crate::CommentsConfig,
+    /// The site's own reverse proxies, whose `X-Forwarded-For`/`Forwarded` name the client
+    /// (`client_ip`); none by default: the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Run the background job worker in this process (`serve --no-worker` turns it off, for a
     /// site that runs `masthead worker` on nodes of its own).
     pub run_worker: bool,
@@ -81,6 +84,7 @@ impl WebConfig {
             mail_from: "Masthead <no-reply@localhost>".into(),
             rate_limits: crate::RateLimits::default(),
             run_worker: true,
+            trusted_proxies: Vec::new(),
             meter: masthead_core::meter::MeterPolicy::default(),
             wall_lead_paragraphs: 2,
             search: masthead_search::SearchOptions::default(),

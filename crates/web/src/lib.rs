@@ -7,6 +7,7 @@
 
 mod account;
 mod cache;
+mod client_ip;
 mod comments;
 mod config;
 mod error;
@@ -28,6 +29,7 @@ use tokio::net::TcpListener;
 
 pub use account::RateLimits;
 pub use cache::PageCache;
+pub use client_ip::parse_trusted_proxies;
 pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};

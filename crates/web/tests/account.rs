@@ -786,3 +786,67 @@ async fn changing_to_a_staff_address_follows_the_staff_rules_and_ends_other_sess
     assert!(!note.text.contains("token="), "no link to the old address");
     app.stop().await;
 }
+
+/// Asks for a sign-in email as a client behind `forwarded` (an `X-Forwarded-For` value).
+async fn sign_in_via(app: &common::TestApp, b: &Browser, email: &str, forwarded: &str) -> u16 {
+    let (_, page) = b.get(app, "/sign-in").await;
+    let csrf = common::browser::csrf_of(&page);
+    b.client
+        .post(app.url("/sign-in"))
+        .header("x-forwarded-for", forwarded)
+        .form(&[("csrf", csrf.as_str()), ("email", email)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn per_ip_limits_see_through_trusted_proxies_only_and_count_ipv6_by_its_64() {
+    let limit = |c: &mut masthead_web::WebConfig| {
+        c.rate_limits.emails_per_ip = 2;
+        c.trusted_proxies = masthead_web::parse_trusted_proxies("127.0.0.0/8").unwrap();
+    };
+    let app = spawn_app_with(limit).await;
+    let b = Browser::new();
+    // Behind the proxy, two readers: each has their own budget.
+    for i in 0..2 {
+        let email = format!("a{i}@example.com");
+        assert_eq!(sign_in_via(&app, &b, &email, "203.0.113.9").await, 303);
+    }
+    assert_eq!(
+        sign_in_via(&app, &b, "a9@example.com", "203.0.113.9").await,
+        429
+    );
+    assert_eq!(
+        sign_in_via(&app, &b, "b0@example.com", "198.51.100.7").await,
+        303
+    );
+    // Two addresses of one IPv6 /64 are one client.
+    assert_eq!(
+        sign_in_via(&app, &b, "c0@example.com", "2001:db8:1:2::1").await,
+        303
+    );
+    assert_eq!(
+        sign_in_via(&app, &b, "c1@example.com", "2001:db8:1:2::ffff").await,
+        303
+    );
+    assert_eq!(
+        sign_in_via(&app, &b, "c2@example.com", "2001:db8:1:2:3::9").await,
+        429
+    );
+    app.stop().await;
+
+    // Without trusted proxies, the header is the client's to write and is ignored.
+    let app = spawn_app_with(|c| c.rate_limits.emails_per_ip = 2).await;
+    for (i, fwd) in ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+        .iter()
+        .enumerate()
+    {
+        let email = format!("d{i}@example.com");
+        let expected = if i < 2 { 303 } else { 429 };
+        assert_eq!(sign_in_via(&app, &b, &email, fwd).await, expected, "{fwd}");
+    }
+    app.stop().await;
+}

@@ -7,10 +7,8 @@
 //! against the per-IP limit of attempts, and only codes are refused by it: a valid link always
 //! works for its owner.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -21,11 +19,10 @@ use masthead_store::{
 };
 use serde::Deserialize;
 
-use super::{
-    AccountQuery, SESSION_DAYS, STAFF_SESSION_HOURS, client_ip, render, request::too_many,
-};
+use super::{AccountQuery, SESSION_DAYS, STAFF_SESSION_HOURS, render, request::too_many};
 use crate::{
     AppState,
+    client_ip::ClientIp,
     error::{Refusal, WebError},
     session::{CsrfForm, cookies},
 };
@@ -45,16 +42,16 @@ pub struct LinkForm {
 }
 
 /// Failed link and code attempts per client address.
-fn attempt_limit(app: &AppState, peer: &SocketAddr) -> RateLimit {
+fn attempt_limit(app: &AppState, peer: &ClientIp) -> RateLimit {
     RateLimit::per_hour(
-        RateKey::SignInFailuresFromIp(client_ip(peer)),
+        RateKey::SignInFailuresFromIp(peer.limit_key()),
         app.config.rate_limits.attempts_per_ip,
     )
 }
 
 /// Before trying a code or a link: the per-IP limit of failed attempts (only failures are
 /// counted, by [`attempt_failed`], so a good link costs no extra write).
-async fn check_attempt(app: &AppState, peer: &SocketAddr) -> Result<(), WebError> {
+async fn check_attempt(app: &AppState, peer: &ClientIp) -> Result<(), WebError> {
     if app
         .store
         .rate_limit_reached(&attempt_limit(app, peer))
@@ -66,7 +63,7 @@ async fn check_attempt(app: &AppState, peer: &SocketAddr) -> Result<(), WebError
 }
 
 /// Counts a wrong code or a dead link against the IP's attempts.
-async fn attempt_failed(app: &AppState, peer: &SocketAddr) -> Result<(), WebError> {
+async fn attempt_failed(app: &AppState, peer: &ClientIp) -> Result<(), WebError> {
     app.store.take_rate_limit(&attempt_limit(app, peer)).await?;
     Ok(())
 }
@@ -99,7 +96,7 @@ async fn code_page(
 
 pub async fn code_submit(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ClientIp,
     headers: HeaderMap,
     CsrfForm(f): CsrfForm<CodeForm>,
 ) -> Result<Response, WebError> {
@@ -174,7 +171,7 @@ pub async fn link_page(
 
 pub async fn link_submit(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ClientIp,
     headers: HeaderMap,
     CsrfForm(f): CsrfForm<LinkForm>,
 ) -> Result<Response, WebError> {

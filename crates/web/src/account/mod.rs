@@ -27,8 +27,6 @@ mod request;
 mod settings;
 mod sign_out;
 
-use std::net::SocketAddr;
-
 use axum::{
     Router,
     routing::{get, post},
@@ -110,11 +108,6 @@ pub struct AccountQuery {
     return_to: Option<String>,
     token: Option<String>,
     notice: Option<String>,
-}
-
-/// The key per-IP limits count under.
-fn client_ip(peer: &SocketAddr) -> String {
-    peer.ip().to_string()
 }
 
 /// A path to return to after signing in: only paths on this site.

@@ -5,10 +5,8 @@
 //! from either form; an unknown one gets a registration link from the register form and a
 //! "no account here" note from the sign-in form.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -19,9 +17,10 @@ use masthead_store::{
 };
 use serde::Deserialize;
 
-use super::{AccountQuery, LINK_VALID_MINUTES, TERMS_VERSION, client_ip, render, safe_return_to};
+use super::{AccountQuery, LINK_VALID_MINUTES, TERMS_VERSION, render, safe_return_to};
 use crate::{
     AppState,
+    client_ip::ClientIp,
     error::{Refusal, WebError},
     session::{CsrfForm, cookies},
 };
@@ -59,10 +58,13 @@ pub(super) fn too_many() -> WebError {
 
 /// Both the IP and the address must be within their limits (both are counted, in the same
 /// transaction as the request they guard).
-fn email_limits(app: &AppState, peer: &SocketAddr, email: &EmailAddress) -> Vec<RateLimit> {
+fn email_limits(app: &AppState, peer: &ClientIp, email: &EmailAddress) -> Vec<RateLimit> {
     let limits = app.config.rate_limits;
     vec![
-        RateLimit::per_hour(RateKey::EmailsFromIp(client_ip(peer)), limits.emails_per_ip),
+        RateLimit::per_hour(
+            RateKey::EmailsFromIp(peer.limit_key()),
+            limits.emails_per_ip,
+        ),
         RateLimit::per_hour(RateKey::EmailsTo(email.clone()), limits.emails_per_address),
     ]
 }
@@ -73,7 +75,7 @@ fn email_limits(app: &AppState, peer: &SocketAddr, email: &EmailAddress) -> Vec<
 pub(super) async fn submit_request(
     app: &AppState,
     headers: &HeaderMap,
-    peer: &SocketAddr,
+    peer: &ClientIp,
     mut req: NewSignInRequest,
     recipient: &EmailAddress,
     target: &str,
@@ -144,7 +146,7 @@ pub async fn sign_in_form(
 
 pub async fn register_submit(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ClientIp,
     headers: HeaderMap,
     CsrfForm(f): CsrfForm<EmailForm>,
 ) -> Result<Response, WebError> {
@@ -153,7 +155,7 @@ pub async fn register_submit(
 
 pub async fn sign_in_submit(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ClientIp,
     headers: HeaderMap,
     CsrfForm(f): CsrfForm<EmailForm>,
 ) -> Result<Response, WebError> {
@@ -169,7 +171,7 @@ enum Which {
 /// The register and sign-in forms (see the module docs).
 async fn request_email(
     app: &AppState,
-    peer: &SocketAddr,
+    peer: &ClientIp,
     headers: &HeaderMap,
     f: EmailForm,
     which: Which,
@@ -254,7 +256,7 @@ pub async fn check_email(
 
 pub async fn resend(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ClientIp,
     headers: HeaderMap,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {

@@ -1,9 +1,7 @@
 //! The account page and its settings: the Daily Edition, reply emails, the change of address.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
@@ -17,6 +15,7 @@ use super::{
 };
 use crate::{
     AppState,
+    client_ip::ClientIp,
     error::WebError,
     session::{CsrfForm, MaybeReader, SignedIn},
 };
@@ -104,7 +103,7 @@ pub struct ChangeEmailForm {
 /// then.
 pub async fn change_email(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ClientIp,
     headers: HeaderMap,
     signed_in: MaybeReader,
     CsrfForm(f): CsrfForm<ChangeEmailForm>,
