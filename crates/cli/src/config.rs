@@ -201,7 +201,7 @@ impl Settings {
             limit("MASTHEAD_RATE_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?;
         if let Some(v) = env("MASTHEAD_TRUSTED_PROXIES") {
             web.trusted_proxies = masthead_web::parse_trusted_proxies(&v)
-                .with_context(|| format!("MASTHEAD_TRUSTED_PROXIES={v}"))?;
+                .map_err(|e| anyhow::anyhow!("MASTHEAD_TRUSTED_PROXIES={v}: {e}"))?;
         }
         // The registration wall: 0 free articles (wall at once) and 0 lead-in paragraphs are
         // valid choices; a window must last at least a day.
