@@ -8,10 +8,10 @@ use masthead_store::{
     Store,
     content::PublishArticle,
     content::{ArticleInput, ListFilter, PhotoInput, Saved},
-    jobs::{self, Job, NewJob, Ran, Worker},
+    jobs::{Job, Ran, Worker},
     now_ms,
     search_feed::IndexArticle,
-    testing::TestDb,
+    testing::{TestDb, assert_jobs_settled},
 };
 
 async fn seed(store: &Store) -> (String, String) {
@@ -206,105 +206,7 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
     assert!(s.published_article("later").await.unwrap().is_some());
     // Running the effect again changes nothing.
     assert!(!s.publish_scheduled(&id, now_ms()).await.unwrap());
-}
-
-#[tokio::test]
-async fn a_job_whose_worker_died_is_retried_and_a_done_job_never_runs_again() {
-    let db = TestDb::new().await;
-    let s = &db.store;
-    assert!(
-        s.enqueue_job(&NewJob::now("count", serde_json::json!({"n": 1})).key("k1"))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !s.enqueue_job(&NewJob::now("count", serde_json::json!({"n": 1})).key("k1"))
-            .await
-            .unwrap()
-    );
-
-    // A worker claims the job and "dies" (never completes it).
-    let claimed = s
-        .claim_job("dead-worker", Duration::from_millis(200))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(claimed.attempt, 1);
-    assert!(
-        s.claim_job("other", Duration::from_secs(60))
-            .await
-            .unwrap()
-            .is_none(),
-        "leased jobs are not shared"
-    );
-
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let runs = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
-    let counter = runs.clone();
-    let worker = Worker::new(s.clone()).handle("count", move |_| {
-        let counter = counter.clone();
-        async move {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok(())
-        }
-    });
-    assert_eq!(
-        worker.run_once().await.unwrap(),
-        Ran::Done(claimed.id.clone())
-    );
-    assert_eq!(worker.run_once().await.unwrap(), Ran::Nothing);
-    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert_eq!(
-        s.job_status(&claimed.id).await.unwrap(),
-        Some(("done".into(), 2))
-    );
-}
-
-#[tokio::test]
-async fn failing_jobs_back_off_then_go_dead() {
-    let db = TestDb::new().await;
-    let s = &db.store;
-    let mut job = NewJob::now("flaky", serde_json::json!({}));
-    job.max_attempts = 2;
-    s.enqueue_job(&job).await.unwrap();
-    let worker =
-        Worker::new(s.clone()).handle("flaky", |_| async { Err("smtp said no".to_string()) });
-    let Ran::Failed(id, err) = worker.run_once().await.unwrap() else {
-        panic!("should fail")
-    };
-    assert_eq!(err, "smtp said no");
-    assert_eq!(s.job_status(&id).await.unwrap(), Some(("queued".into(), 1)));
-    assert_eq!(
-        worker.run_once().await.unwrap(),
-        Ran::Nothing,
-        "backing off"
-    );
-    // Make it due again, as the backoff would.
-    sqlx::query("UPDATE jobs SET run_at = 0")
-        .execute(s.reader())
-        .await
-        .unwrap();
-    assert!(matches!(worker.run_once().await.unwrap(), Ran::Failed(..)));
-    assert_eq!(s.job_status(&id).await.unwrap(), Some(("dead".into(), 2)));
-    let counts = s.job_counts().await.unwrap();
-    assert_eq!(
-        counts.iter().find(|c| c.status == "dead").map(|c| c.count),
-        Some(1)
-    );
-}
-
-#[tokio::test]
-async fn unknown_job_kinds_fail_visibly() {
-    let db = TestDb::new().await;
-    db.store
-        .enqueue_job(&NewJob::now("mystery", serde_json::json!({})))
-        .await
-        .unwrap();
-    let worker = Worker::new(db.store.clone());
-    let Ran::Failed(_, err) = worker.run_once().await.unwrap() else {
-        panic!("should fail")
-    };
-    assert!(err.contains("mystery"));
+    assert_jobs_settled(s, 0, 0).await;
 }
 
 #[tokio::test]
@@ -338,55 +240,6 @@ async fn bad_urls_and_unreachable_servers_are_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("/nonexistent-dir/sub/x.db"), "{err}");
-}
-
-#[tokio::test]
-async fn batches_run_each_job_once_and_keep_failures_apart() {
-    let db = TestDb::new().await;
-    let s = &db.store;
-    for n in 0..20 {
-        s.enqueue_job(&NewJob::now("tally", serde_json::json!({ "n": n })))
-            .await
-            .unwrap();
-    }
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let record = seen.clone();
-    let worker = Worker::new(s.clone()).handle("tally", move |job| {
-        let record = record.clone();
-        async move {
-            let n = job.payload["n"].as_i64().unwrap();
-            record.lock().unwrap().push(n);
-            if n == 7 {
-                Err("seven fails".to_owned())
-            } else {
-                Ok(())
-            }
-        }
-    });
-    assert_eq!(worker.run_batch().await.unwrap(), jobs::BATCH as usize);
-    assert_eq!(worker.run_batch().await.unwrap(), 20 - jobs::BATCH as usize);
-    assert_eq!(
-        worker.run_batch().await.unwrap(),
-        0,
-        "the failure waits for its backoff"
-    );
-    let mut seen = seen.lock().unwrap().clone();
-    seen.sort();
-    assert_eq!(
-        seen,
-        (0..20).collect::<Vec<_>>(),
-        "each job ran exactly once"
-    );
-    let counts = s.job_counts().await.unwrap();
-    let count = |status: &str| {
-        counts
-            .iter()
-            .find(|c| c.status == status)
-            .map_or(0, |c| c.count)
-    };
-    assert_eq!(count("done"), 19);
-    assert_eq!(count("queued"), 1, "{counts:?}");
-    assert_eq!(count("running"), 0);
 }
 
 #[tokio::test]
@@ -635,82 +488,6 @@ async fn sqlite_checkpoints_the_log_in_the_background() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-#[tokio::test]
-async fn done_jobs_are_deleted_after_their_retention_by_the_worker() {
-    let db = TestDb::new().await;
-    let s = &db.store;
-    for key in ["old", "recent", "now"] {
-        s.enqueue_job(&NewJob::now("count", serde_json::json!({})).key(key))
-            .await
-            .unwrap();
-    }
-    let mut failing = NewJob::now("fail", serde_json::json!({})).key("broken");
-    failing.max_attempts = 1;
-    s.enqueue_job(&failing).await.unwrap();
-    let worker = Worker::new(s.clone())
-        .handle("count", |_| async { Ok(()) })
-        .handle("fail", |_| async { Err("no".to_owned()) });
-    assert_eq!(worker.run_batch().await.unwrap(), 4);
-    let day = 86_400_000;
-    let age = |key: &'static str, days: i64| async move {
-        sqlx::query("UPDATE jobs SET updated_at = $2 WHERE idempotency_key = $1")
-            .bind(key)
-            .bind(now_ms() - days * day)
-            .execute(s.reader())
-            .await
-            .unwrap();
-    };
-    age("old", 8).await;
-    age("recent", 6).await;
-    age("broken", 30).await;
-    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
-    let running = tokio::spawn(worker.run(
-        Duration::from_millis(50),
-        std::sync::Arc::new(tokio::sync::Notify::new()),
-        stop,
-    ));
-    let keys = || async {
-        sqlx::query_scalar::<_, String>("SELECT idempotency_key FROM jobs ORDER BY idempotency_key")
-            .fetch_all(s.reader())
-            .await
-            .unwrap()
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    while keys().await.contains(&"old".to_owned()) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the worker did not purge"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    running.abort();
-    // Done within the week and dead jobs stay; the purged job's key is free again.
-    assert_eq!(keys().await, ["broken", "now", "recent"]);
-    assert!(
-        s.enqueue_job(&NewJob::now("count", serde_json::json!({})).key("old"))
-            .await
-            .unwrap()
-    );
-
-    // More than a transaction's chunk: all go, across transactions.
-    let mut tx = s.begin().await.unwrap();
-    for i in 0..1_050 {
-        sqlx::query(
-            "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
-             VALUES ($1, 'count', '{}', 'done', 1, 8, 0, 0, $2)",
-        )
-        .bind(format!("bulk-{i}"))
-        .bind(now_ms() - 10 * day)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    }
-    tx.commit().await.unwrap();
-    let before = now_ms() - 7 * day;
-    assert_eq!(s.purge_done_jobs(before).await.unwrap(), 1_050);
-    assert_eq!(s.purge_done_jobs(before).await.unwrap(), 0);
 }
 
 #[tokio::test]
