@@ -1,8 +1,6 @@
 //! Reader pages through HTTP, on the real app and a real database.
 
-mod common;
-
-use common::{HARBOUR, spawn_app, write};
+use crate::common::{HARBOUR, spawn_app, write};
 
 const ARTICLE: &str = "/city/harbour-crane-lifts-a-record-load";
 
@@ -191,8 +189,8 @@ async fn a_changed_article_is_served_fresh_and_a_moved_one_redirects() {
     let app = spawn_app().await;
     assert!(app.text(ARTICLE).await.1.contains("180 tonnes"));
     let src = app.db.data_dir().join("edit");
-    common::png(&src, "photos/crane.png", 10);
-    common::png(&src, "photos/cab.png", 20);
+    crate::common::png(&src, "photos/crane.png", 10);
+    crate::common::png(&src, "photos/cab.png", 20);
     write(
         &src,
         "harbour.md",
@@ -234,7 +232,7 @@ async fn a_change_made_elsewhere_reaches_the_cache_through_the_epoch() {
     write(
         &src,
         "m.md",
-        &common::MATCH.replace("Athletic win the derby", "Athletic lose the derby"),
+        &crate::common::MATCH.replace("Athletic win the derby", "Athletic lose the derby"),
     );
     let options = masthead_import::ImportOptions::new(app.db.data_dir().join("media"));
     masthead_import::Importer::new(&app.db.store, options)

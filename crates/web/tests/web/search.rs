@@ -2,11 +2,9 @@
 //! bad input, filters, typos, the wall, "read more", index updates through the job queue, and
 //! rebuilding the index while the server answers.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{TestApp, spawn_app, spawn_app_with, write};
+use crate::common::{TestApp, spawn_app, spawn_app_with, write};
 
 const SITE: &str = r#"
 [[sections]]
@@ -676,7 +674,7 @@ async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
     // No server here: the index is opened as `serve` opens it at start.
     let db = masthead_store::testing::TestDb::new().await;
     let src = db.data_dir().join("fixture");
-    common::fixture(&src);
+    crate::common::fixture(&src);
     let options = masthead_import::ImportOptions::new(db.data_dir().join("media"));
     masthead_import::Importer::new(&db.store, options)
         .run(&masthead_import::plan(&[src]).unwrap(), |_, _| {})

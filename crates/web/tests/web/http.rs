@@ -1,10 +1,8 @@
 //! HTTP behaviour: validators, compression, security headers, operations endpoints.
 
-mod common;
-
 use std::io::Read;
 
-use common::spawn_app;
+use crate::common::spawn_app;
 
 const ARTICLE: &str = "/city/harbour-crane-lifts-a-record-load";
 
@@ -136,14 +134,14 @@ async fn readiness_fails_when_the_database_is_gone() {
 #[tokio::test]
 async fn the_theme_can_be_overridden_from_a_directory() {
     let dir = masthead_store::testing::tempfile_lite::TempDir::new();
-    common::write(
+    crate::common::write(
         dir.path(),
         "templates/error.html",
         "{% extends \"base.html\" %}{% block content %}<p>Custom {{ status }}</p>{% endblock %}",
     );
-    common::write(dir.path(), "static/extra.css", "body{}");
+    crate::common::write(dir.path(), "static/extra.css", "body{}");
     let theme_dir = dir.path().to_path_buf();
-    let app = common::spawn_app_with(|c| c.theme_dir = Some(theme_dir)).await;
+    let app = crate::common::spawn_app_with(|c| c.theme_dir = Some(theme_dir)).await;
     let (status, html) = app.text("/nope").await;
     assert_eq!(status, 404);
     assert!(html.contains("<p>Custom 404</p>"), "{html}");

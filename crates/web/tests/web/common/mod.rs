@@ -1,8 +1,6 @@
 //! Test support: the real application on port 0, on a fresh database (SQLite, or PostgreSQL with
 //! `MASTHEAD_TEST_BACKEND=postgres`), with a small newspaper imported through the real importer.
 
-#![allow(dead_code)]
-
 pub mod browser;
 
 use std::{net::SocketAddr, path::Path};

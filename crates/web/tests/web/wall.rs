@@ -2,10 +2,8 @@
 //! wall, registers from it (emails read off a real SMTP server) and returns to the article.
 //! Both database backends.
 
-mod common;
-
-use common::browser::{Browser, code_in, email_to, link_in, location, spawn_with_smtp_and};
-use common::{TestApp, write};
+use crate::common::browser::{Browser, code_in, email_to, link_in, location, spawn_with_smtp_and};
+use crate::common::{TestApp, write};
 
 /// Metered articles written for these tests: the lead-in sentences are free, the sentence
 /// starting "Gated" must never reach a walled reader.
@@ -178,7 +176,7 @@ async fn registered_only_articles_wall_every_anonymous_reader_but_no_signed_in_o
         .unwrap();
     assert!(is_walled(&forged) && !forged.contains("Gated"));
 
-    common::browser::register(&app, &smtp, &reader, "member@example.com").await;
+    crate::common::browser::register(&app, &smtp, &reader, "member@example.com").await;
     for slug in ["members", "alpha", "bravo", "charlie", "delta"] {
         let res = read(&reader, &app, slug).await;
         assert_eq!(res.headers()["cache-control"], "private, no-cache");
@@ -277,7 +275,7 @@ async fn registering_from_the_wall_returns_to_the_article_and_is_counted() {
 async fn signing_in_with_the_code_from_the_wall_returns_to_the_article() {
     let (app, smtp) = spawn().await;
     let laptop = Browser::new();
-    common::browser::register(&app, &smtp, &laptop, "known@example.com").await;
+    crate::common::browser::register(&app, &smtp, &laptop, "known@example.com").await;
 
     // Another device, walled, signs in with the emailed code.
     let phone = Browser::new();
@@ -389,7 +387,7 @@ async fn staff_links_work_only_in_the_browser_that_asked() {
         .await
         .unwrap();
     let desk = Browser::new();
-    common::browser::register(&app, &smtp, &desk, "desk@tribune.example").await;
+    crate::common::browser::register(&app, &smtp, &desk, "desk@tribune.example").await;
     assert_eq!(
         desk.signed_in_as(&app).await.as_deref(),
         Some("desk@tribune.example")

@@ -2,11 +2,9 @@
 //! reply, edit, delete, like and report over HTTP; moderators work the queue; reply emails are
 //! read off a real SMTP server.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestApp, browser::*};
+use crate::common::{TestApp, browser::*};
 use masthead_core::{EmailAddress, Role, comment::ModerationSettings};
 use masthead_mail::testing::SmtpServer;
 use masthead_store::comments::{NewComment, Status};

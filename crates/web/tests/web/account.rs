@@ -1,12 +1,12 @@
 //! Reader accounts end to end: forms over HTTP, emails read off a real SMTP server (aiosmtpd on
 //! loopback), links, codes, sessions. Both database backends.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::browser::{Browser, code_in, email_to, link_in, location, register, spawn_with_smtp};
-use common::spawn_app_with;
+use crate::common::browser::{
+    Browser, code_in, email_to, link_in, location, register, spawn_with_smtp,
+};
+use crate::common::spawn_app_with;
 
 #[tokio::test]
 async fn register_by_link_read_off_the_wire() {
