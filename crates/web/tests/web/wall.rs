@@ -152,7 +152,7 @@ async fn the_wall_follows_the_free_articles_and_never_sends_the_gated_text() {
 
 #[tokio::test]
 async fn registered_only_articles_wall_every_anonymous_reader_but_no_signed_in_one() {
-    let (app, smtp) = spawn().await;
+    let (app, _smtp) = spawn().await;
     let reader = Browser::new();
     let html = read(&reader, &app, "members").await.text().await.unwrap();
     assert!(
@@ -176,7 +176,7 @@ async fn registered_only_articles_wall_every_anonymous_reader_but_no_signed_in_o
         .unwrap();
     assert!(is_walled(&forged) && !forged.contains("Gated"));
 
-    crate::common::browser::register(&app, &smtp, &reader, "member@example.com").await;
+    app.sign_in(&reader, "member@example.com").await;
     for slug in ["members", "alpha", "bravo", "charlie", "delta"] {
         let res = read(&reader, &app, slug).await;
         assert_eq!(res.headers()["cache-control"], "private, no-cache");

@@ -1,7 +1,10 @@
 //! A browser for end-to-end tests: a cookie jar, forms submitted with their CSRF token, and
 //! the sign-in emails read off a real SMTP server (aiosmtpd on loopback).
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use masthead_mail::testing::SmtpServer;
 
@@ -9,16 +12,24 @@ use super::{TestApp, spawn_app_with};
 
 pub struct Browser {
     pub client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
 }
 
 impl Browser {
     pub fn new() -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Self { client }
+        Self { client, jar }
+    }
+
+    /// Sets a cookie (`name=value`) for the app, as a response of it would.
+    pub fn set_cookie(&self, app: &TestApp, cookie: &str) {
+        let url = app.url("/").parse().unwrap();
+        self.jar.add_cookie_str(&format!("{cookie}; Path=/"), &url);
     }
 
     pub async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {

@@ -1,13 +1,42 @@
 //! Test support: the real application on port 0, on a fresh database (SQLite, or PostgreSQL with
 //! `MASTHEAD_TEST_BACKEND=postgres`), with a small newspaper imported through the real importer.
+//!
+//! How tests are written here:
+//!
+//! - Every test that spawns an app ends with [`TestApp::stop`]. It runs the jobs due by then
+//!   (the app's own worker would run them a moment later), stops the server, and fails the
+//!   test if a job is `dead` or still `queued`/`running`, unless the test declared it:
+//!   [`TestApp::expect_dead_jobs`] for a job made to fail, [`TestApp::expect_jobs_left`] for
+//!   work left scheduled on purpose (a retry after its backoff, a reply email whose window is
+//!   still open).
+//! - Jobs scheduled for later (a reply email at the end of its 15-minute window, a retry) run
+//!   with [`TestApp::run_due_jobs`], which empties the queue whatever the jobs' times, without
+//!   editing `run_at` or waiting. The app's own worker still runs jobs due now, as `serve` does.
+//! - A test whose subject is not signing in opens its session through the store:
+//!   [`TestApp::reader`] and [`TestApp::staff`] return a [`Browser`] that is signed in. The
+//!   sign-in flows themselves (register, link, code, change of address) keep their end-to-end
+//!   tests over HTTP and real email ([`browser::register`]).
 
 pub mod browser;
 
-use std::{net::SocketAddr, path::Path};
+use std::{
+    net::SocketAddr,
+    path::Path,
+    sync::atomic::{AtomicI64, Ordering},
+    time::Duration,
+};
 
+use masthead_core::{EmailAddress, Role};
 use masthead_import::{ImportOptions, Importer, plan};
-use masthead_store::testing::TestDb;
+use masthead_store::testing::{TestDb, assert_jobs_settled, run_jobs_due_by};
 use masthead_web::{AppState, Application, WebConfig};
+
+pub use browser::Browser;
+
+/// How long the app's sessions last (`SESSION_DAYS`, `STAFF_SESSION_HOURS` in
+/// web/src/account): sessions opened through the store last as long.
+const READER_SESSION: Duration = Duration::from_secs(30 * 86_400);
+const STAFF_SESSION: Duration = Duration::from_secs(12 * 3_600);
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -16,6 +45,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    jobs_left: AtomicI64,
+    dead_jobs: AtomicI64,
 }
 
 impl TestApp {
@@ -48,14 +79,87 @@ impl TestApp {
         self.state.refresh_content_epoch().await.unwrap();
     }
 
-    /// Stops the server gracefully and waits for it.
+    /// Runs every queued job, whatever its time (a reply email due at the end of its window, a
+    /// retry after its backoff), and the jobs they enqueue, until the queue is empty; waits
+    /// for jobs the app's own worker holds. A job that keeps failing ends `dead`. Returns how
+    /// many jobs this call ran.
+    ///
+    /// Work that checks the clock itself (a scheduled publication checks its time has come)
+    /// does nothing when run early: wait for its time, then run it.
+    pub async fn run_due_jobs(&self) -> usize {
+        self.run_jobs_due_by(i64::MAX).await
+    }
+
+    /// Runs the jobs due by `due_by` (ms since the epoch), as [`TestApp::run_due_jobs`].
+    pub async fn run_jobs_due_by(&self, due_by: i64) -> usize {
+        let worker = masthead_web::job_worker(&self.state);
+        run_jobs_due_by(&worker, &self.db.store, due_by).await
+    }
+
+    /// Declares that `n` jobs are left `queued` or `running` when the test stops, on purpose.
+    pub fn expect_jobs_left(&self, n: i64) {
+        self.jobs_left.store(n, Ordering::SeqCst);
+    }
+
+    /// Declares that `n` jobs end `dead`, on purpose.
+    pub fn expect_dead_jobs(&self, n: i64) {
+        self.dead_jobs.store(n, Ordering::SeqCst);
+    }
+
+    /// A browser signed in as the reader of `email` (registered if new), through a session
+    /// opened in the store: for tests whose subject is not signing in.
+    pub async fn reader(&self, email: &str) -> Browser {
+        self.signed_in(email, READER_SESSION).await
+    }
+
+    /// A browser signed in as a staff member with `role` (added to staff first), through a
+    /// session opened in the store.
+    pub async fn staff(&self, email: &str, role: Role) -> Browser {
+        let address = EmailAddress::parse(email).expect("a staff address");
+        self.db.store.add_staff(&address, role).await.unwrap();
+        self.signed_in(email, STAFF_SESSION).await
+    }
+
+    /// Signs `browser` (one a test has used already) in as the reader of `email`, as
+    /// [`TestApp::reader`] does.
+    pub async fn sign_in(&self, browser: &Browser, email: &str) {
+        self.open_session(browser, email, READER_SESSION).await;
+    }
+
+    async fn signed_in(&self, email: &str, valid_for: Duration) -> Browser {
+        let browser = Browser::new();
+        self.open_session(&browser, email, valid_for).await;
+        browser
+    }
+
+    async fn open_session(&self, browser: &Browser, email: &str, valid_for: Duration) {
+        let address = EmailAddress::parse(email).expect("a reader's address");
+        let token = masthead_core::secret::random_token();
+        self.db
+            .store
+            .open_session_for_tests(&address, &token, valid_for)
+            .await
+            .unwrap();
+        browser.set_cookie(self, &format!("mh_session={token}"));
+    }
+
+    /// Stops the server gracefully and waits for it, then checks the job queue (see the
+    /// module's documentation): jobs due now are run first, since the app's worker would run
+    /// them a moment later; what is left must be what the test declared.
     pub async fn stop(mut self) {
+        self.run_jobs_due_by(masthead_store::now_ms()).await;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server result");
         }
+        assert_jobs_settled(
+            &self.db.store,
+            self.dead_jobs.load(Ordering::SeqCst),
+            self.jobs_left.load(Ordering::SeqCst),
+        )
+        .await;
     }
 }
 
@@ -182,5 +286,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
         client,
         stop: Some(stop),
         server: Some(server),
+        jobs_left: AtomicI64::new(0),
+        dead_jobs: AtomicI64::new(0),
     }
 }
