@@ -4,6 +4,7 @@
 mod account;
 mod comments;
 mod common;
+mod emails;
 mod harness;
 mod http;
 mod pages;
