@@ -204,6 +204,7 @@ async fn has_queued_due_by(store: &Store, due_by: i64) -> bool {
 pub struct JobRow {
     pub id: String,
     pub kind: String,
+    pub idempotency_key: Option<String>,
     pub status: String,
     pub attempts: i64,
     pub run_at: i64,
@@ -212,20 +213,23 @@ pub struct JobRow {
 
 /// Every job in the queue, earliest due first.
 pub async fn jobs(store: &Store) -> Vec<JobRow> {
-    let rows: Vec<(String, String, String, i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT id, kind, status, attempts, run_at, last_error FROM jobs ORDER BY run_at, id",
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT id, kind, idempotency_key, status, attempts, run_at, last_error FROM jobs \
+         ORDER BY run_at, id",
     )
     .fetch_all(store.reader())
     .await
     .expect("list jobs");
-    rows.into_iter()
-        .map(|(id, kind, status, attempts, run_at, last_error)| JobRow {
-            id,
-            kind,
-            status,
-            attempts,
-            run_at,
-            last_error,
+    rows.iter()
+        .map(|r| JobRow {
+            id: r.get("id"),
+            kind: r.get("kind"),
+            idempotency_key: r.get("idempotency_key"),
+            status: r.get("status"),
+            attempts: r.get("attempts"),
+            run_at: r.get("run_at"),
+            last_error: r.get("last_error"),
         })
         .collect()
 }

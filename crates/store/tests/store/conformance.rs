@@ -300,7 +300,8 @@ async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
     assert_eq!(queued, 45, "one email job per recorded request");
 }
 
-/// Readers straight into the table (signing in is the account tests' subject).
+/// Readers straight into the table (signing in is the account tests' subject), with the display
+/// names the comments use (`Store::open_session_for_tests` writes none).
 async fn readers(store: &Store, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
@@ -426,6 +427,7 @@ async fn concurrent_comments_are_all_written_once_and_refusals_write_nothing() {
     ];
     assert_eq!(tally, expected.into_iter().collect());
 
+    // Row counts against the kept counts: no store function counts rows, which is the point.
     let count = |sql: &'static str, id: String| async move {
         sqlx::query_scalar::<_, i64>(sql)
             .bind(id)
