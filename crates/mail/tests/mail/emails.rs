@@ -90,3 +90,24 @@ fn comment_reply() {
         "Tom replied to your comment on The Meridian Courier"
     );
 }
+
+#[test]
+fn comment_reply_one_long_reply() {
+    // One reply, cut to its excerpt: the singular wording and the ellipsis.
+    insta::assert_snapshot!(snapshot(
+        "comment_reply",
+        json!({
+            "site_name": "The Meridian Courier",
+            "name": "Ana",
+            "count": 1,
+            "replies": [{
+                "author": "Tom",
+                "excerpt": "The ferry used to leave at 7:40 sharp, and for years",
+                "truncated": true,
+                "headline": "Ferry timetable <revised> for winter",
+                "link": "https://courier.example/city/ferry-timetable/comments#c-3",
+            }],
+            "settings_link": "https://courier.example/account",
+        })
+    ));
+}
