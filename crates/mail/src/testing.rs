@@ -297,6 +297,20 @@ impl ParsedMessage {
     }
 
     /// The first header named `name` (case-insensitive), unfolded.
+    /// The message as a reader receives it, for a snapshot: recipient, subject, text and HTML.
+    /// Redact what changes from run to run (links' tokens, codes, ports) with insta's filters.
+    pub fn snapshot(&self) -> String {
+        format!(
+            "To: {}\nFrom: {} <{}>\nSubject: {}\n\n----- text -----\n{}\n----- html -----\n{}",
+            self.to,
+            self.from_name.as_deref().unwrap_or_default(),
+            self.from,
+            self.subject,
+            self.text,
+            self.html
+        )
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

@@ -30,14 +30,16 @@ impl Backend {
     /// single writer connection per process and `BEGIN IMMEDIATE` across processes, so the plain
     /// sub-select is already exclusive.
     ///
-    /// Parameters: $1 worker, $2 lease end (ms), $3 now (ms), $4 how many at most.
+    /// Parameters: $1 worker, $2 lease end (ms), $3 now (ms), $4 how many at most, $5 the time
+    /// by which a queued job must be due (ms): now for a worker; later for tests that run
+    /// scheduled work without waiting for it ([`crate::Store::claim_jobs_due_by`]).
     pub fn claim_job_sql(self) -> &'static str {
         match self {
             Self::Sqlite => {
                 "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
                  attempts = attempts + 1, updated_at = $3 \
                  WHERE id IN (SELECT id FROM jobs \
-                   WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+                   WHERE (status = 'queued' AND run_at <= $5) OR (status = 'running' AND locked_until < $3) \
                    ORDER BY run_at, id LIMIT $4) \
                  RETURNING id, kind, payload, attempts, max_attempts"
             }
@@ -45,7 +47,7 @@ impl Backend {
                 "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
                  attempts = attempts + 1, updated_at = $3 \
                  WHERE id IN (SELECT id FROM jobs \
-                   WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+                   WHERE (status = 'queued' AND run_at <= $5) OR (status = 'running' AND locked_until < $3) \
                    ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, kind, payload, attempts, max_attempts"
             }

@@ -6,9 +6,11 @@
 //! cannot be reached fails the test; it never skips. Otherwise each test gets a SQLite file in a
 //! temporary directory.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
-use crate::{Backend, Store};
+use masthead_core::{EmailAddress, new_id, secret};
+
+use crate::{Backend, Result, Store, jobs::Worker, now_ms, readers::Reader};
 
 pub struct TestDb {
     pub store: Store,
@@ -104,6 +106,171 @@ impl Drop for TestDb {
             eprintln!("clean-up of test database {name} panicked");
         }
     }
+}
+
+impl Store {
+    /// Test support: the account of `email` (registered now if it has none, as a reader
+    /// registering with the Daily Edition off would be) with a session for the cookie value
+    /// `session_token`, valid for `valid_for`. It writes what completing a sign-in writes (the
+    /// reader, their last sign-in, the session row keyed by [`secret::hash_secret`] of the
+    /// token), without a request, an email or a job: for tests whose subject is not signing in.
+    pub async fn open_session_for_tests(
+        &self,
+        email: &EmailAddress,
+        session_token: &str,
+        valid_for: Duration,
+    ) -> Result<Reader> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO readers (id, email, email_key, daily_edition, terms_version, terms_accepted_at, created_at) \
+             VALUES ($1, $2, $3, 0, '1', $4, $4) ON CONFLICT (email_key) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(email.as_str())
+        .bind(email.canonical())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let reader_id: String = sqlx::query_scalar("SELECT id FROM readers WHERE email_key = $1")
+            .bind(email.canonical())
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE readers SET last_sign_in_at = $2 WHERE id = $1")
+            .bind(&reader_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+        )
+        .bind(secret::hash_secret(session_token))
+        .bind(&reader_id)
+        .bind(now)
+        .bind(now + valid_for.as_millis() as i64)
+        .execute(&mut *tx)
+        .await?;
+        let reader = crate::readers::reader_in(&mut tx, &reader_id).await?;
+        tx.commit().await?;
+        Ok(reader)
+    }
+}
+
+/// Test support for the job queue: runs `worker` until no job is due by `due_by` (ms since the
+/// epoch), waiting for jobs another worker (the app's own) holds to finish, so that a test sees
+/// every effect before it asserts. Panics if the queue does not empty within `limit` jobs (a
+/// job that keeps enqueueing due work). Returns how many this worker ran.
+pub async fn run_jobs_due_by(worker: &Worker, store: &Store, due_by: i64) -> usize {
+    const LIMIT: usize = 10_000;
+    let mut ran = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = worker.drain(due_by).await.expect("run jobs");
+        ran += n;
+        assert!(ran < LIMIT, "the job queue does not empty: {ran} jobs run");
+        let busy = store
+            .job_counts()
+            .await
+            .expect("job counts")
+            .iter()
+            .any(|c| c.status == "running" && c.count > 0);
+        // Only another worker's jobs can be running here; a queued one it made due meanwhile
+        // is ours to run on the next turn.
+        if n == 0 && !busy && !has_queued_due_by(store, due_by).await {
+            return ran;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "jobs held by another worker did not finish"
+        );
+        if n == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+async fn has_queued_due_by(store: &Store, due_by: i64) -> bool {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND run_at <= $1")
+            .bind(due_by)
+            .fetch_one(store.reader())
+            .await
+            .expect("count queued jobs");
+    n > 0
+}
+
+/// A row of the job queue, as tests look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    pub idempotency_key: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub run_at: i64,
+    pub last_error: Option<String>,
+}
+
+/// Every job in the queue, earliest due first.
+pub async fn jobs(store: &Store) -> Vec<JobRow> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT id, kind, idempotency_key, status, attempts, run_at, last_error FROM jobs \
+         ORDER BY run_at, id",
+    )
+    .fetch_all(store.reader())
+    .await
+    .expect("list jobs");
+    rows.iter()
+        .map(|r| JobRow {
+            id: r.get("id"),
+            kind: r.get("kind"),
+            idempotency_key: r.get("idempotency_key"),
+            status: r.get("status"),
+            attempts: r.get("attempts"),
+            run_at: r.get("run_at"),
+            last_error: r.get("last_error"),
+        })
+        .collect()
+}
+
+/// The jobs of one kind, earliest due first.
+pub async fn jobs_of_kind(store: &Store, kind: &str) -> Vec<JobRow> {
+    jobs(store)
+        .await
+        .into_iter()
+        .filter(|j| j.kind == kind)
+        .collect()
+}
+
+/// The end-of-test check of the queue: no job is `dead` unless `dead` says how many, and
+/// exactly `left` are still `queued` or `running` (work the test leaves scheduled on
+/// purpose). Panics listing the jobs otherwise.
+pub async fn assert_jobs_settled(store: &Store, dead: i64, left: i64) {
+    let counts = store.job_counts().await.expect("job counts");
+    let count = |status: &str| {
+        counts
+            .iter()
+            .filter(|c| c.status == status)
+            .map(|c| c.count)
+            .sum::<i64>()
+    };
+    let rows: Vec<_> = jobs(store)
+        .await
+        .into_iter()
+        .filter(|j| j.status != "done")
+        .map(|j| (j.kind, j.status, j.last_error))
+        .collect();
+    assert_eq!(
+        count("dead"),
+        dead,
+        "dead jobs (declare the ones a test makes on purpose): {rows:?}"
+    );
+    assert_eq!(
+        count("queued") + count("running"),
+        left,
+        "jobs left queued or running (run them, or declare the ones left on purpose): {rows:?}"
+    );
 }
 
 /// A temporary directory removed on drop, without pulling `tempfile` into the library.

@@ -133,6 +133,20 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<ClaimedJob>> {
+        self.claim_jobs_due_by(worker, lease, limit, now_ms()).await
+    }
+
+    /// Claims up to `limit` jobs in one transaction, earliest due first: queued jobs due by
+    /// `due_by` (ms since the epoch), and running jobs whose lease has expired. Tests pass a
+    /// later time to run scheduled work (a reply email at the end of its window, a retry after
+    /// its backoff) at once instead of waiting for it; a worker claims what is due now.
+    pub async fn claim_jobs_due_by(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: i64,
+        due_by: i64,
+    ) -> Result<Vec<ClaimedJob>> {
         let now = now_ms();
         let mut tx = self.begin().await?;
         let rows = sqlx::query(self.backend().claim_job_sql())
@@ -140,6 +154,7 @@ impl Store {
             .bind(now + lease.as_millis() as i64)
             .bind(now)
             .bind(limit)
+            .bind(due_by)
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -206,6 +206,35 @@ impl Worker {
     /// queue transactions per batch instead of two per email.
     pub async fn run_batch(&self) -> Result<usize> {
         let jobs = self.store.claim_jobs(&self.id, self.lease, BATCH).await?;
+        self.run_claimed(jobs).await
+    }
+
+    /// Claims up to [`BATCH`] jobs due by `due_by` (ms since the epoch; it may be in the
+    /// future) and runs them as [`Worker::run_batch`] does. Returns how many ran.
+    pub async fn run_due(&self, due_by: i64) -> Result<usize> {
+        let jobs = self
+            .store
+            .claim_jobs_due_by(&self.id, self.lease, BATCH, due_by)
+            .await?;
+        self.run_claimed(jobs).await
+    }
+
+    /// Runs batches until no job is due by `due_by`: the deterministic way for tests to empty
+    /// the queue, scheduled work included, without waiting for it. Jobs those jobs enqueue run
+    /// too when they are due by then, and a failed job is retried at once while its backoff
+    /// ends before `due_by` (so a job that always fails ends `dead`). Returns how many ran.
+    /// Jobs claimed by another worker are left to it.
+    pub async fn drain(&self, due_by: i64) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            match self.run_due(due_by).await? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    async fn run_claimed(&self, jobs: Vec<ClaimedJob>) -> Result<usize> {
         let n = jobs.len();
         let mut running = tokio::task::JoinSet::new();
         for job in jobs {

@@ -1,0 +1,3 @@
+//! The `masthead` binary's integration tests, one binary.
+
+mod cli;

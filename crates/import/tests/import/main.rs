@@ -1,0 +1,3 @@
+//! The import crate's integration tests, one binary.
+
+mod import;

@@ -1,0 +1,3 @@
+//! The search crate's integration tests, one binary.
+
+mod relevance;

@@ -1,0 +1,153 @@
+//! HTTP behaviour: validators, compression, security headers, operations endpoints.
+
+use std::io::Read;
+
+use crate::common::spawn_app;
+
+const ARTICLE: &str = "/city/harbour-crane-lifts-a-record-load";
+
+#[tokio::test]
+async fn etag_and_last_modified_give_304() {
+    let app = spawn_app().await;
+    let res = app.get(ARTICLE).await;
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let modified = res.headers()["last-modified"].to_str().unwrap().to_owned();
+    // A metered article's page depends on the reader's meter: never in shared caches.
+    assert_eq!(res.headers()["cache-control"], "private, no-cache");
+    assert_eq!(res.headers()["vary"], "Accept-Encoding");
+    let free = app.get("/sport/athletic-win-the-derby").await;
+    assert_eq!(free.status(), 200);
+    assert_eq!(free.headers()["cache-control"], "public, max-age=60");
+    let res = app
+        .client
+        .get(app.url(ARTICLE))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert_eq!(res.headers()["etag"], etag.as_str());
+    assert!(res.bytes().await.unwrap().is_empty());
+    let res = app
+        .client
+        .get(app.url(ARTICLE))
+        .header("if-modified-since", &modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    let res = app
+        .client
+        .get(app.url(ARTICLE))
+        .header("if-none-match", "\"stale\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn gzip_and_brotli_carry_the_same_page() {
+    let app = spawn_app().await;
+    let plain = app.get(ARTICLE).await.bytes().await.unwrap();
+    let res = app
+        .client
+        .get(app.url(ARTICLE))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let gz = res.bytes().await.unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out, plain);
+    let res = app
+        .client
+        .get(app.url(ARTICLE))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "br");
+    let br = res.bytes().await.unwrap();
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
+    assert_eq!(out, plain);
+    assert!(br.len() < plain.len() / 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let app = spawn_app().await;
+    for path in ["/", ARTICLE, "/nope", "/healthz"] {
+        let res = app.get(path).await;
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            res.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'self'")
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = spawn_app().await;
+    assert_eq!(app.text("/healthz").await, (200, "ok\n".into()));
+    assert_eq!(app.text("/readyz").await, (200, "ready\n".into()));
+    app.get(ARTICLE).await;
+    let (status, metrics) = app.text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("masthead_http_requests_total{route=\"/{section}/{slug}\",method=\"GET\",status=\"200\"}"), "{metrics}");
+    assert!(
+        metrics
+            .contains("masthead_http_request_duration_seconds_bucket{route=\"/{section}/{slug}\""),
+        "{metrics}"
+    );
+    assert!(metrics.contains("masthead_jobs"), "{metrics}");
+    assert!(metrics.contains("masthead_page_cache_entries"), "{metrics}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    app.db.store.close().await;
+    let (status, body) = app.text("/readyz").await;
+    assert_eq!(status, 503);
+    assert!(body.contains("database"));
+    // Cached pages keep being served; pages needing the database get a 500 page, not a hang.
+    assert_eq!(app.text("/healthz").await.0, 200);
+    let (status, html) = app.text("/city/no-such-story").await;
+    assert_eq!(status, 500, "{html}");
+    assert!(html.contains("Something went wrong"));
+    assert!(!html.contains("closed"), "the cause is logged, not shown");
+    // No `app.stop()`: its check of the job queue needs the database this test closed.
+}
+
+#[tokio::test]
+async fn the_theme_can_be_overridden_from_a_directory() {
+    let dir = masthead_store::testing::tempfile_lite::TempDir::new();
+    crate::common::write(
+        dir.path(),
+        "templates/error.html",
+        "{% extends \"base.html\" %}{% block content %}<p>Custom {{ status }}</p>{% endblock %}",
+    );
+    crate::common::write(dir.path(), "static/extra.css", "body{}");
+    let theme_dir = dir.path().to_path_buf();
+    let app = crate::common::spawn_app_with(|c| c.theme_dir = Some(theme_dir)).await;
+    let (status, html) = app.text("/nope").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("<p>Custom 404</p>"), "{html}");
+    assert_eq!(app.text("/static/extra.css").await, (200, "body{}".into()));
+    // Templates the override does not have come from the default theme.
+    assert_eq!(app.get(ARTICLE).await.status(), 200);
+    app.stop().await;
+}
