@@ -141,13 +141,20 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        // A staff session when the address is staff now, as signing in would open one.
+        let staff: Option<String> =
+            sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
+                .bind(email.canonical())
+                .fetch_optional(&mut *tx)
+                .await?;
         sqlx::query(
-            "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+            "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at, staff) VALUES ($1, $2, $3, $4, $3, $5)",
         )
         .bind(secret::hash_secret(session_token))
         .bind(&reader_id)
         .bind(now)
         .bind(now + valid_for.as_millis() as i64)
+        .bind(i64::from(staff.is_some()))
         .execute(&mut *tx)
         .await?;
         let reader = crate::readers::reader_in(&mut tx, &reader_id).await?;

@@ -614,7 +614,7 @@ async fn an_address_taken_meanwhile_is_refused_and_nothing_changes() {
 
 /// A second node on the same database (its own caches, its own search index), serving until
 /// the returned sender is dropped or fired.
-async fn second_node(app: &common::TestApp) -> (String, tokio::sync::oneshot::Sender<()>) {
+async fn second_node(app: &crate::common::TestApp) -> (String, tokio::sync::oneshot::Sender<()>) {
     let dir = app.db.data_dir().join("node-b");
     std::fs::create_dir_all(&dir).unwrap();
     let mut config = masthead_web::WebConfig::new(dir);
@@ -784,9 +784,14 @@ async fn changing_to_a_staff_address_follows_the_staff_rules_and_ends_other_sess
 }
 
 /// Asks for a sign-in email as a client behind `forwarded` (an `X-Forwarded-For` value).
-async fn sign_in_via(app: &common::TestApp, b: &Browser, email: &str, forwarded: &str) -> u16 {
+async fn sign_in_via(
+    app: &crate::common::TestApp,
+    b: &Browser,
+    email: &str,
+    forwarded: &str,
+) -> u16 {
     let (_, page) = b.get(app, "/sign-in").await;
-    let csrf = common::browser::csrf_of(&page);
+    let csrf = crate::common::browser::csrf_of(&page);
     b.client
         .post(app.url("/sign-in"))
         .header("x-forwarded-for", forwarded)
