@@ -33,7 +33,7 @@ fn help_explains_every_command() {
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    for cmd in ["serve", "migrate", "import", "reindex", "staff"] {
+    for cmd in ["serve", "worker", "migrate", "import", "reindex", "staff"] {
         assert!(help.contains(cmd), "{cmd} missing from\n{help}");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
@@ -42,7 +42,10 @@ fn help_explains_every_command() {
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(
-        help.contains("--demo") && help.contains("--listen") && help.contains("--theme"),
+        help.contains("--demo")
+            && help.contains("--listen")
+            && help.contains("--theme")
+            && help.contains("--no-worker"),
         "{help}"
     );
 }
@@ -283,4 +286,85 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
         std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
         assert!(stderr.contains(expect), "{var}: {stderr}");
     }
+}
+
+/// Starts `masthead ARGS…` on the test database, returning the child and its first stdout line.
+fn spawn(db: &TestDb, args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .args(["--data", db.data_dir().to_str().unwrap()])
+        .args(args)
+        .env("MASTHEAD_DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
+}
+
+fn stop(mut child: std::process::Child, what: &str) {
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{what}: {status}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what} did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn outbox_files(db: &TestDb) -> usize {
+    std::fs::read_dir(db.data_dir().join("outbox"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn serve_without_a_worker_leaves_jobs_to_masthead_worker() {
+    let db = TestDb::new().await;
+    let (web, line) = spawn(&db, &["serve", "--listen", "127.0.0.1:0", "--no-worker"]);
+    let url = line.split("at ").nth(1).unwrap().trim().to_owned();
+    assert_eq!(reqwest_get(&format!("{url}healthz")).await, 200, "{line}");
+    // A registration: its email is a job.
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{url}register"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "split@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(outbox_files(&db), 0, "serve --no-worker ran a job");
+    let queued = masthead_store::testing::jobs(&db.store).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].status, "queued");
+
+    let (worker, line) = spawn(&db, &["worker"]);
+    assert!(line.contains("job worker is running"), "{line}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while outbox_files(&db) == 0 {
+        assert!(Instant::now() < deadline, "masthead worker sent nothing");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let jobs = masthead_store::testing::jobs(&db.store).await;
+        if jobs.iter().all(|j| j.status == "done") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{jobs:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop(worker, "masthead worker");
+    stop(web, "masthead serve");
 }

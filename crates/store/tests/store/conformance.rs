@@ -532,3 +532,81 @@ async fn the_article_scan_pages_through_published_articles_and_maps_only_its_own
         }
     }
 }
+
+#[tokio::test]
+async fn a_burst_of_wrong_codes_gets_no_more_tries_than_a_request_allows() {
+    use masthead_core::{EmailAddress, secret};
+    use masthead_store::sign_in::{
+        CODE_ATTEMPTS, CodeOutcome, NewSession, NewSignInRequest, Purpose, SessionLengths,
+    };
+    let db = TestDb::new().await;
+    let email = EmailAddress::parse("burst@example.com").unwrap();
+    let req = NewSignInRequest {
+        purpose: Purpose::Register,
+        email: email.clone(),
+        reader_id: None,
+        new_email: None,
+        terms_version: Some("t".into()),
+        daily_edition: false,
+        return_to: "/".into(),
+        valid_for_ms: 600_000,
+        wall_article_id: None,
+        bind_hash: None,
+    };
+    let id = db
+        .store
+        .create_sign_in_request(&req, &[])
+        .await
+        .unwrap()
+        .unwrap();
+    let code = "12345678";
+    let issued = db
+        .store
+        .issue_sign_in_secrets(
+            &id,
+            &secret::hash_secret("token"),
+            &secret::hash_secret(code),
+        )
+        .await
+        .unwrap();
+    assert!(issued);
+    let session = || NewSession {
+        id_hash: secret::hash_secret(&secret::random_token()),
+        lengths: SessionLengths {
+            reader_ms: 60_000,
+            staff_ms: 60_000,
+        },
+    };
+    // Twenty wrong guesses at once: on PostgreSQL they run side by side.
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (store, email, s) = (db.store.clone(), email.clone(), session());
+        guesses.spawn(async move {
+            let wrong = secret::hash_secret(&format!("{:08}", 50_000_000 + i));
+            store
+                .sign_in_with_code(&email, &wrong, None, &s)
+                .await
+                .unwrap()
+        });
+    }
+    let mut wrong = 0;
+    while let Some(outcome) = guesses.join_next().await {
+        match outcome.unwrap() {
+            CodeOutcome::Wrong => wrong += 1,
+            CodeOutcome::NoneLive => {}
+            CodeOutcome::Accepted(_) => panic!("a wrong code was accepted"),
+        }
+    }
+    assert_eq!(
+        wrong, CODE_ATTEMPTS,
+        "each try is counted before it is compared"
+    );
+    // The right code now finds no tries left.
+    let outcome = db
+        .store
+        .sign_in_with_code(&email, &secret::hash_secret(code), None, &session())
+        .await
+        .unwrap();
+    assert!(matches!(outcome, CodeOutcome::NoneLive), "{outcome:?}");
+    assert_jobs_settled(&db.store, 0, 1).await;
+}

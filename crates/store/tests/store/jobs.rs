@@ -373,3 +373,83 @@ async fn draining_runs_the_work_jobs_enqueue_and_ends_a_failing_job_dead() {
 async fn flaky_id(s: &masthead_store::Store) -> String {
     jobs_of_kind(s, "flaky").await.remove(0).id
 }
+
+/// A typed job kind for the tests below: it records what it ran in its environment.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Tally {
+    n: i64,
+}
+
+impl jobs::Job for Tally {
+    const KIND: &'static str = "tally";
+    const MAX_ATTEMPTS: i64 = 5;
+
+    fn key(&self) -> Option<String> {
+        Some(format!("tally:{}", self.n))
+    }
+
+    fn retry_in(_attempt: i64) -> Duration {
+        Duration::from_secs(42)
+    }
+}
+
+impl jobs::RunJob<std::sync::Mutex<Vec<i64>>> for Tally {
+    async fn run(&self, seen: &std::sync::Mutex<Vec<i64>>) -> Result<(), jobs::JobError> {
+        if self.n < 0 {
+            return Err(jobs::JobError::msg("negative numbers are refused"));
+        }
+        seen.lock().unwrap().push(self.n);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn typed_jobs_run_with_their_payload_policy_and_environment_and_an_unreadable_payload_is_dead_at_once()
+ {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let worker = Worker::new(s.clone()).register::<Tally, _>(seen.clone());
+    assert_eq!(worker.kinds(), ["tally"]);
+    for n in [1, 2, -1] {
+        assert!(s.enqueue_job(&NewJob::of(&Tally { n })).await.unwrap());
+    }
+    // The key is the kind's: the same payload again is a no-op.
+    assert!(!s.enqueue_job(&NewJob::of(&Tally { n: 1 })).await.unwrap());
+    // A payload of the kind's name that this version cannot read.
+    s.enqueue_job(&NewJob::now("tally", serde_json::json!({ "n": "three" })))
+        .await
+        .unwrap();
+    let started = now_ms();
+    while worker.run_once().await.unwrap() != Ran::Nothing {}
+    let mut ran = seen.lock().unwrap().clone();
+    ran.sort_unstable();
+    assert_eq!(ran, [1, 2]);
+    let rows = jobs(s).await;
+    let refused = rows
+        .iter()
+        .find(|j| j.idempotency_key.as_deref() == Some("tally:-1"))
+        .unwrap();
+    assert_eq!((refused.status.as_str(), refused.attempts), ("queued", 1));
+    assert!(
+        refused.run_at >= started + 42_000,
+        "the kind's retry policy: {} vs {started}",
+        refused.run_at
+    );
+    let unreadable = rows.iter().find(|j| j.idempotency_key.is_none()).unwrap();
+    assert_eq!(
+        (unreadable.status.as_str(), unreadable.attempts),
+        ("dead", 1),
+        "a payload that can never be read is not retried"
+    );
+    assert!(
+        unreadable
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("unreadable tally payload"),
+        "{:?}",
+        unreadable.last_error
+    );
+    assert_jobs_settled(s, 1, 1).await;
+}

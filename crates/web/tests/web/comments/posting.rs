@@ -316,3 +316,63 @@ async fn edit_window_and_deletion() {
     app.run_due_jobs().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn edits_take_the_rules_of_a_new_comment_ban_and_closed_thread() {
+    let app = open_app().await;
+    let ana = app.reader("ana@example.com").await;
+    let a = posted_id(&post(&ana, &app, &[("name", "Ana"), ("text", "Before")]).await);
+    let ana_id = app
+        .db
+        .store
+        .comment(&a)
+        .await
+        .unwrap()
+        .unwrap()
+        .reader_id
+        .unwrap();
+    let edit = format!("{THREAD}/{a}/edit");
+    let m = app.staff("mod@tribune.example", Role::Moderator).await;
+    let sanction = format!("/newsroom/commenters/{ana_id}/sanction");
+    let res = m
+        .submit(&app, "/newsroom/comments", &sanction, &[("action", "ban")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (s, page) = status_and_body(
+        ana.submit(&app, &edit, &edit, &[("text", "Banned words")])
+            .await,
+    )
+    .await;
+    assert_eq!(s, 403, "a banned writer's edit is refused");
+    assert!(page.contains("banned"), "{page}");
+    let res = m
+        .submit(
+            &app,
+            "/newsroom/comments",
+            &sanction,
+            &[("action", "restore")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // The newsroom closes the thread: no edits either.
+    let article_id = app.db.store.comment(&a).await.unwrap().unwrap().article_id;
+    let res = m
+        .submit(
+            &app,
+            "/newsroom/comments",
+            &format!("/newsroom/threads/{article_id}"),
+            &[("action", "close")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (s, page) = status_and_body(
+        ana.submit(&app, &edit, &edit, &[("text", "After closing")])
+            .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert!(page.contains("closed"), "{page}");
+    let (_, thread) = app.text(THREAD).await;
+    assert!(thread.contains("Before") && !thread.contains("After closing"));
+    app.stop().await;
+}
