@@ -186,28 +186,53 @@ pub async fn form_page(
     status: StatusCode,
     extra: minijinja::Value,
 ) -> Result<Response, WebError> {
+    let (csrf, new_csrf) = cookies::csrf_token(headers);
+    let html = form_html(app, headers, template, title, path, &csrf, extra).await?;
+    Ok(form_response(app, status, html, &csrf, new_csrf))
+}
+
+/// The HTML of [`form_page`], with `csrf` as the token (a page cached for several readers
+/// renders a marker there and puts each reader's token in when it is sent).
+pub async fn form_html(
+    app: &AppState,
+    headers: &HeaderMap,
+    template: &str,
+    title: &str,
+    path: &str,
+    csrf: &str,
+    extra: minijinja::Value,
+) -> Result<String, WebError> {
     let sections = app.sections().await?;
     let site = site_with(app, &sections);
-    let (csrf, new_csrf) = cookies::csrf_token(headers);
     let ctx = minijinja::context! {
         site => &site,
         page => PageMeta::new(&site, title, "", path),
         now_year => now_year(app),
         signed_in => cookies::session_token(headers).is_some(),
-        csrf => &csrf,
+        csrf,
         ..extra
     };
-    let html = app.theme.render(template, ctx)?;
+    Ok(app.theme.render(template, ctx)?)
+}
+
+/// The response of [`form_page`]: `no-store`, and the CSRF cookie when the browser had none.
+pub fn form_response(
+    app: &AppState,
+    status: StatusCode,
+    html: String,
+    csrf: &str,
+    new_csrf: bool,
+) -> Response {
     let mut res = (status, Html(html)).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if new_csrf {
         res.headers_mut().append(
             header::SET_COOKIE,
-            cookies::set(cookies::CSRF, &csrf, None, app.secure_cookies()),
+            cookies::set(cookies::CSRF, csrf, None, app.secure_cookies()),
         );
     }
-    Ok(res)
+    res
 }
 
 /// A short page with a heading, a message and a link onward (a success, or a refusal that

@@ -149,6 +149,29 @@ pub struct CommentsCache {
     pages: quick_cache::sync::Cache<String, Arc<ThreadData>>,
     /// The moderation settings as last read, and when.
     settings: RwLock<Option<(Instant, Arc<ModerationSettings>)>>,
+    /// What a signed-in reader's view of a thread page needs of them (their likes on the page,
+    /// their standing), per thread version, read at most every [`SETTINGS_TTL`].
+    pub(crate) viewers: quick_cache::sync::Cache<String, thread::ViewerEntry>,
+    /// Raised by every sanction decided on this node: its readers' cached standing is then
+    /// read again at once (other nodes' within `SETTINGS_TTL`).
+    pub(crate) sanctions: AtomicI64,
+    /// Signed-in thread pages, rendered once per thread version and per *viewer state* (see
+    /// `thread::show`), with a marker where each reader's CSRF token goes; bounded by bytes.
+    pub(crate) reader_pages: quick_cache::sync::Cache<String, Arc<String>, PageBytes>,
+    /// The marker, unguessable and made once per process, so no text can contain it.
+    pub(crate) csrf_marker: String,
+}
+
+/// Memory for signed-in thread pages.
+pub const READER_PAGES_BYTES: u64 = 32 * 1024 * 1024;
+
+#[derive(Clone)]
+pub(crate) struct PageBytes;
+
+impl quick_cache::Weighter<String, Arc<String>> for PageBytes {
+    fn weight(&self, key: &String, page: &Arc<String>) -> u64 {
+        (key.len() + page.len()) as u64
+    }
 }
 
 /// How long a node uses the moderation settings it read before reading them again: a change
@@ -169,6 +192,14 @@ impl CommentsCache {
             heads: quick_cache::sync::Cache::new(4096),
             pages: quick_cache::sync::Cache::new(2048),
             settings: RwLock::new(None),
+            viewers: quick_cache::sync::Cache::new(50_000),
+            sanctions: AtomicI64::new(0),
+            reader_pages: quick_cache::sync::Cache::with_weighter(
+                4096,
+                READER_PAGES_BYTES,
+                PageBytes,
+            ),
+            csrf_marker: format!("csrf-marker-{}", masthead_core::secret::random_token()),
         }
     }
 
@@ -178,6 +209,11 @@ impl CommentsCache {
             .ok()
             .and_then(|m| m.get(article_id).copied())
             .unwrap_or(0)
+    }
+
+    /// A moderator on this node warned, suspended, banned or restored someone.
+    pub fn sanctioned(&self) {
+        self.sanctions.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Records a thread version (from a local write, or a poll); versions only move forward.

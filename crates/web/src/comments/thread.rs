@@ -1,7 +1,7 @@
 //! The thread page: `/{section}/{slug}/comments?page=&sort=` (caching: see the module docs of
 //! `comments`).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use axum::{
     extract::{Path, Query, State, rejection::PathRejection},
@@ -213,7 +213,58 @@ async fn anonymous(
     Ok(res)
 }
 
+/// A reader's [`ViewerState`], with the thread version, time and sanctions count it was read at.
+pub(crate) type ViewerEntry = (i64, Instant, i64, Arc<ViewerState>);
+
+/// What a signed-in reader's view of a thread page needs of them.
+pub struct ViewerState {
+    liked: Vec<String>,
+    commenter: masthead_store::comments::Commenter,
+}
+
+/// The reader's likes among the page's comments and their standing: from this node's copy when
+/// it is of this thread version and younger than `SETTINGS_TTL` (a like changes the version; a
+/// moderator's sanction reaches the page within that second), else two reads.
+async fn viewer_state(
+    app: &AppState,
+    reader_id: &str,
+    head: &ThreadHead,
+    version: i64,
+    sort: Sort,
+    page: i64,
+    d: &ThreadData,
+) -> Result<Arc<ViewerState>, WebError> {
+    let key = format!("{reader_id}:{}:{}:{page}", head.article_id, sort.as_str());
+    let sanctions = app
+        .comments
+        .sanctions
+        .load(std::sync::atomic::Ordering::Acquire);
+    if let Some((v, at, s, state)) = app.comments.viewers.get(&key)
+        && v == version
+        && s == sanctions
+        && at.elapsed() < super::SETTINGS_TTL
+    {
+        return Ok(state);
+    }
+    let state = Arc::new(ViewerState {
+        liked: app.store.liked_by(reader_id, &d.ids()).await?,
+        commenter: app.store.commenter(reader_id).await?,
+    });
+    app.comments
+        .viewers
+        .insert(key, (version, Instant::now(), sanctions, state.clone()));
+    Ok(state)
+}
+
 /// A signed-in reader's view: their likes, their own edit and delete buttons, the forms.
+///
+/// The page depends on the reader only through a few facts: their likes and their own comments
+/// (and which of those they may still edit) on this page, whether they have a display name,
+/// their standing and a warning. Those facts, with the thread's version, sort and page, key a
+/// rendered copy (with a marker for the CSRF token, put in per response), so most readers of a
+/// page share one render and a reader reloading gets theirs without a render or a query.
+/// Pages that show a form's state (an error, a notice, an open reply form) are rendered per
+/// request.
 #[allow(clippy::too_many_arguments)]
 pub async fn show(
     app: &AppState,
@@ -225,42 +276,75 @@ pub async fn show(
     form: FormState,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let (_, d) = data(app, head, sort, page).await?;
+    let (version, d) = data(app, head, sort, page).await?;
     if page > 1 && d.page.top.is_empty() {
         return Err(WebError::NotFound);
     }
-    let liked = app.store.liked_by(reader_id, &d.ids()).await?;
-    let commenter = app.store.commenter(reader_id).await?;
+    let state = viewer_state(app, reader_id, head, version, sort, page, &d).await?;
+    let now = masthead_store::now_ms();
+    let commenter = &state.commenter;
     let standing = commenter
         .standing
-        .may_post(masthead_store::now_ms(), &app.config.time_zone)
+        .may_post(now, &app.config.time_zone)
         .err()
         .map(|e| e.0);
-    let viewer = Viewer {
-        reader_id: Some(reader_id.to_owned()),
-        liked,
-    };
     // A warning is shown for a month, beside the form.
     let warned = commenter
         .warned_at
-        .is_some_and(|t| masthead_store::now_ms() - t < 30 * 86_400_000);
+        .is_some_and(|t| now - t < 30 * 86_400_000);
+    let shared = status == StatusCode::OK
+        && form.text.is_empty()
+        && form.name.is_empty()
+        && form.parent.is_none()
+        && form.error.is_none()
+        && form.notice.is_none();
+    let key = shared.then(|| {
+        let mut facts = format!(
+            "{}|{}|{:?}|{warned}",
+            version,
+            commenter.display_name.is_some(),
+            standing
+        );
+        for c in d.page.top.iter().chain(&d.page.replies) {
+            let mine = c.reader_id.as_deref() == Some(reader_id);
+            let liked = state.liked.contains(&c.id);
+            if mine || liked {
+                let editable = mine && masthead_core::comment::can_edit(c.created_at, now);
+                facts.push_str(&format!("|{}:{mine}:{liked}:{editable}", c.id));
+            }
+        }
+        let hash = xxhash_rust::xxh3::xxh3_64(facts.as_bytes());
+        format!("{}:{}:{page}:{hash:016x}", head.article_id, sort.as_str())
+    });
+    let (csrf, new_csrf) = crate::session::cookies::csrf_token(headers);
+    if let Some(html) = key.as_ref().and_then(|k| app.comments.reader_pages.get(k)) {
+        let html = html.replace(&app.comments.csrf_marker, &csrf);
+        return Ok(views::form_response(app, status, html, &csrf, new_csrf));
+    }
+    let viewer = Viewer {
+        reader_id: Some(reader_id.to_owned()),
+        liked: state.liked.clone(),
+    };
     let me = minijinja::context! {
         display_name => &commenter.display_name,
         standing_message => standing,
         warned,
     };
     let ctx = context(app, head, sort, page, &d, &viewer, Some(me), &form);
+    let ctx = minijinja::context! { comments_js => app.theme.static_url("comments.js"), ..ctx };
     let title = format!("Comments: {}", head.headline);
-    view::render(
-        app,
-        headers,
-        "comments/thread.html",
-        &title,
-        &view::thread_url(head, sort, page),
-        status,
-        ctx,
-    )
-    .await
+    let path = view::thread_url(head, sort, page);
+    let template = "comments/thread.html";
+    let Some(key) = key else {
+        let html = views::form_html(app, headers, template, &title, &path, &csrf, ctx).await?;
+        return Ok(views::form_response(app, status, html, &csrf, new_csrf));
+    };
+    let marker = &app.comments.csrf_marker;
+    let html = views::form_html(app, headers, template, &title, &path, marker, ctx).await?;
+    let html = Arc::new(html);
+    app.comments.reader_pages.insert(key, html.clone());
+    let html = html.replace(marker, &csrf);
+    Ok(views::form_response(app, status, html, &csrf, new_csrf))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,14 +1,14 @@
 //! What comment templates receive, and the page wrapper shared by the comment pages.
 
 use axum::{
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
 };
 use masthead_store::comments::{CommentRow, Sort, Status};
 use serde::Serialize;
 
 use super::{ThreadData, ThreadHead};
-use crate::{AppState, error::WebError, session::cookies, views};
+use crate::{AppState, error::WebError, views};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentView {
@@ -140,30 +140,8 @@ pub async fn render(
     status: StatusCode,
     extra: minijinja::Value,
 ) -> Result<Response, WebError> {
-    let sections = app.sections().await?;
-    let site = views::site_with(app, &sections);
-    let (csrf, new_csrf) = cookies::csrf_token(headers);
-    let signed_in = cookies::session_token(headers).is_some();
-    let ctx = minijinja::context! {
-        site => &site,
-        page => views::PageMeta::new(&site, title, "", path),
-        now_year => views::now_year(app),
-        signed_in,
-        csrf => &csrf,
-        comments_js => app.theme.static_url("comments.js"),
-        ..extra
-    };
-    let html = app.theme.render(template, ctx)?;
-    let mut res = (status, Html(html)).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if new_csrf {
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            cookies::set(cookies::CSRF, &csrf, None, app.secure_cookies()),
-        );
-    }
-    Ok(res)
+    let extra = minijinja::context! { comments_js => app.theme.static_url("comments.js"), ..extra };
+    views::form_page(app, headers, template, title, path, status, extra).await
 }
 
 /// A short page with a heading, a message and a link onward.

@@ -259,6 +259,7 @@ pub async fn sanction(
     {
         return Err(WebError::NotFound);
     }
+    app.comments.sanctioned();
     Ok(back(&f.tab, s.as_str()))
 }
 

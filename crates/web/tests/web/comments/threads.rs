@@ -214,3 +214,41 @@ async fn a_comment_written_elsewhere_reaches_the_cached_thread_within_a_poll() {
     assert_eq!(app.db.store.content_epoch().await.unwrap(), epoch);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn signed_in_readers_share_a_render_but_each_gets_their_own_token_and_likes() {
+    let app = open_app().await;
+    let ana = app.reader("ana@example.com").await;
+    let tom = app.reader("tom@example.com").await;
+    let eve = app.reader("eve@example.com").await;
+    let a = posted_id(&post(&ana, &app, &[("name", "Ana"), ("text", "A point")]).await);
+    // Tom and Eve have the same view of the page (no likes, no comments of theirs): one render,
+    // each with their own CSRF token in every form.
+    let (_, tom_page) = tom.get(&app, THREAD).await;
+    let (_, eve_page) = eve.get(&app, THREAD).await;
+    let (tom_csrf, eve_csrf) = (csrf_of(&tom_page), csrf_of(&eve_page));
+    assert_ne!(tom_csrf, eve_csrf);
+    assert!(!tom_page.contains(&eve_csrf) && !eve_page.contains(&tom_csrf));
+    assert!(
+        !tom_page.contains("csrf-marker"),
+        "the marker never leaves the server"
+    );
+    assert_eq!(
+        tom_page.matches(&tom_csrf).count(),
+        eve_page.matches(&eve_csrf).count()
+    );
+    // Tom likes Ana's comment: his page says so, Eve's does not; Ana's own has her buttons.
+    let res = tom
+        .submit(&app, THREAD, &format!("{THREAD}/{a}/like"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, tom_page) = tom.get(&app, THREAD).await;
+    let (_, eve_page) = eve.get(&app, THREAD).await;
+    let (_, ana_page) = ana.get(&app, THREAD).await;
+    assert!(tom_page.contains("aria-pressed=\"true\""), "{tom_page}");
+    assert!(!eve_page.contains("aria-pressed=\"true\""));
+    assert!(ana_page.contains(&format!("{THREAD}/{a}/delete")));
+    assert!(!eve_page.contains(&format!("{THREAD}/{a}/delete")));
+    assert!(eve_page.contains("1 like"));
+    app.stop().await;
+}
