@@ -152,3 +152,34 @@ async fn the_theme_can_be_overridden_from_a_directory() {
     assert_eq!(app.get(ARTICLE).await.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn unknown_methods_get_501_and_no_metric_series_of_their_own() {
+    let app = spawn_app().await;
+    // The review's attack: long made-up methods, each of which used to become a label value
+    // kept by the recorder for the life of the process.
+    let long = "X".repeat(20 * 1024);
+    for (i, path) in ["/", "/nope", ARTICLE].iter().cycle().take(12).enumerate() {
+        let method = reqwest::Method::from_bytes(format!("{long}{i}").as_bytes()).unwrap();
+        let res = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 501, "{path}");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    }
+    // A known method a route does not take is still a 405.
+    let res = app.client.delete(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    let (status, metrics) = app.text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(!metrics.contains("XXXXXXXX"), "a method became a label");
+    assert!(
+        metrics.contains("method=\"other\",status=\"501\""),
+        "{metrics}"
+    );
+    assert!(metrics.len() < 200_000, "{} bytes", metrics.len());
+    app.stop().await;
+}
