@@ -183,3 +183,26 @@ async fn unknown_methods_get_501_and_no_metric_series_of_their_own() {
     assert!(metrics.len() < 200_000, "{} bytes", metrics.len());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn return_to_cannot_name_another_origin() {
+    let app = spawn_app().await;
+    // `%09` is a tab once the query is decoded: `/\t/evil.example`, which a browser reads as
+    // `//evil.example`. The form must carry the front page instead.
+    for bad in [
+        "/%09/evil.example",
+        "/%5Cevil.example",
+        "/%252F/evil.example",
+    ] {
+        let (status, html) = app.text(&format!("/sign-in?return_to={bad}")).await;
+        assert_eq!(status, 200, "{bad}");
+        assert!(
+            html.contains(r#"name="return_to" value="/""#),
+            "{bad}: {html}"
+        );
+        assert!(!html.contains("evil.example"), "{bad}");
+    }
+    let (_, html) = app.text("/sign-in?return_to=/city/story").await;
+    assert!(html.contains(r#"name="return_to" value="/city/story""#));
+    app.stop().await;
+}
