@@ -21,6 +21,28 @@ pub struct GlobalArgs {
     pub log_json: bool,
 }
 
+/// Limits of the HTTP server (`masthead_web::ServerLimits`): flags, each also a `MASTHEAD_*`
+/// variable, over `masthead.toml`, over the defaults.
+#[derive(Debug, Default, Args)]
+pub struct ServerArgs {
+    /// Most connections open at once; more wait in the listen backlog until one closes.
+    /// [env: MASTHEAD_MAX_CONNECTIONS] [default: 512]
+    #[arg(long, env = "MASTHEAD_MAX_CONNECTIONS", hide_env = true)]
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a complete request head (also the idle time allowed
+    /// between requests on an HTTP/1 connection). [env: MASTHEAD_HEADER_TIMEOUT_SECS] [default: 10]
+    #[arg(long, env = "MASTHEAD_HEADER_TIMEOUT_SECS", hide_env = true)]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a request may take, body included, before it is answered 408.
+    /// [env: MASTHEAD_REQUEST_TIMEOUT_SECS] [default: 30]
+    #[arg(long, env = "MASTHEAD_REQUEST_TIMEOUT_SECS", hide_env = true)]
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds a connection may stay open with no bytes moving either way.
+    /// [env: MASTHEAD_IDLE_TIMEOUT_SECS] [default: 60]
+    #[arg(long, env = "MASTHEAD_IDLE_TIMEOUT_SECS", hide_env = true)]
+    pub idle_timeout_secs: Option<u64>,
+}
+
 /// `DATA/masthead.toml`: every setting is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +64,10 @@ struct FileConfig {
     search_language: Option<String>,
     comments_close_after_days: Option<i64>,
     comments_on_delete: Option<String>,
+    max_connections: Option<usize>,
+    header_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
 }
 
 /// A value that must never be printed.
@@ -137,6 +163,7 @@ impl Settings {
         store: &Store,
         listen: Option<String>,
         theme: Option<PathBuf>,
+        server: &ServerArgs,
     ) -> anyhow::Result<WebConfig> {
         let mut web = WebConfig::new(self.data_dir.clone());
         if let Some(l) = listen.or_else(|| self.file.listen.clone()) {
@@ -179,6 +206,7 @@ impl Settings {
         }
         web.metrics_token =
             env("MASTHEAD_METRICS_TOKEN").or_else(|| self.file.metrics_token.clone());
+        self.server_limits(&mut web.server, server)?;
         let limit = |name: &str, default: i64| -> anyhow::Result<i64> {
             match env(name) {
                 Some(v) => v
@@ -258,6 +286,54 @@ impl Settings {
         Ok(web)
     }
 
+    /// The server's limits: flags (or their variables, which clap reads) over the file over
+    /// the defaults. Zero is refused: a timeout of 0 or a cap of 0 connections serves nobody.
+    fn server_limits(
+        &self,
+        limits: &mut masthead_web::ServerLimits,
+        args: &ServerArgs,
+    ) -> anyhow::Result<()> {
+        let positive = |name: &str, value: Option<u64>| -> anyhow::Result<Option<u64>> {
+            match value {
+                Some(0) => bail!("{name} must be at least 1"),
+                v => Ok(v),
+            }
+        };
+        let secs = |name: &str, flag: Option<u64>, file: Option<u64>| {
+            positive(name, flag.or(file)).map(|v| v.map(std::time::Duration::from_secs))
+        };
+        if let Some(n) = positive(
+            "max_connections (MASTHEAD_MAX_CONNECTIONS)",
+            args.max_connections
+                .or(self.file.max_connections)
+                .map(|n| n as u64),
+        )? {
+            limits.max_connections = n as usize;
+        }
+        if let Some(d) = secs(
+            "header_timeout_secs (MASTHEAD_HEADER_TIMEOUT_SECS)",
+            args.header_timeout_secs,
+            self.file.header_timeout_secs,
+        )? {
+            limits.header_timeout = d;
+        }
+        if let Some(d) = secs(
+            "request_timeout_secs (MASTHEAD_REQUEST_TIMEOUT_SECS)",
+            args.request_timeout_secs,
+            self.file.request_timeout_secs,
+        )? {
+            limits.request_timeout = d;
+        }
+        if let Some(d) = secs(
+            "idle_timeout_secs (MASTHEAD_IDLE_TIMEOUT_SECS)",
+            args.idle_timeout_secs,
+            self.file.idle_timeout_secs,
+        )? {
+            limits.idle_timeout = d;
+        }
+        Ok(())
+    }
+
     /// Logs the configuration in effect, secrets masked.
     pub fn log_effective(&self, web: &WebConfig) {
         tracing::info!(
@@ -278,6 +354,7 @@ impl Settings {
             meter_window_days = web.meter.window_ms / 86_400_000,
             wall_lead_paragraphs = web.wall_lead_paragraphs,
             comments = ?web.comments,
+            server = ?web.server,
             "effective configuration"
         );
     }

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use masthead_core::{EmailAddress, Role};
 use masthead_store::staff::StaffChange;
 
-use crate::config::{GlobalArgs, Settings};
+use crate::config::{GlobalArgs, ServerArgs, Settings};
 
 /// Masthead: a self-hosted news publishing platform.
 ///
@@ -41,6 +41,8 @@ enum Command {
         /// A theme directory (templates/ and static/) overriding the built-in theme, file by file.
         #[arg(long, env = "MASTHEAD_THEME", hide_env = true)]
         theme: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Apply pending database migrations and exit (`serve` also applies them at start).
     Migrate,
@@ -103,7 +105,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             demo,
             theme,
-        } => serve(settings, listen, demo, theme).await,
+            server,
+        } => serve(settings, listen, demo, theme, server).await,
         Command::Migrate => {
             let store = settings.open_store().await?;
             store.close().await;
@@ -135,6 +138,7 @@ async fn serve(
     listen: Option<String>,
     demo: bool,
     theme: Option<PathBuf>,
+    server: ServerArgs,
 ) -> anyhow::Result<ExitCode> {
     let store = settings.open_store().await?;
     if demo {
@@ -151,7 +155,7 @@ async fn serve(
             None => println!("The database already has content; the demo was not loaded again."),
         }
     }
-    let web = settings.web_config(&store, listen, theme).await?;
+    let web = settings.web_config(&store, listen, theme, &server).await?;
     settings.log_effective(&web);
     let app = masthead_web::Application::build(web.clone(), store).await?;
     let addr = app.local_addr();

@@ -256,6 +256,9 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
             "-1",
             "not a whole number of days",
         ),
+        ("MASTHEAD_MAX_CONNECTIONS", "0", "at least 1"),
+        ("MASTHEAD_HEADER_TIMEOUT_SECS", "0", "at least 1"),
+        ("MASTHEAD_IDLE_TIMEOUT_SECS", "soon", "soon"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
             .args(["--data", db.data_dir().to_str().unwrap()])
@@ -284,3 +287,4 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
         assert!(stderr.contains(expect), "{var}: {stderr}");
     }
 }
+

@@ -39,6 +39,8 @@ pub struct WebConfig {
     pub search_rebuild_before_serving_max: u64,
     /// Closing threads by age, and what deleted accounts' comments become.
     pub comments: crate::CommentsConfig,
+    /// Timeouts and the connection cap of the HTTP server (`server.rs`).
+    pub server: crate::ServerLimits,
 }
 
 impl WebConfig {
@@ -63,6 +65,7 @@ impl WebConfig {
             search: masthead_search::SearchOptions::default(),
             search_rebuild_before_serving_max: 10_000,
             comments: crate::CommentsConfig::default(),
+            server: crate::ServerLimits::default(),
         }
     }
 
@@ -74,3 +77,4 @@ impl WebConfig {
         self.data_dir.join("media")
     }
 }
+

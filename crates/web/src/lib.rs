@@ -14,6 +14,7 @@ mod middleware;
 mod ops;
 mod pages;
 pub mod search;
+mod server;
 mod theme;
 mod views;
 mod wall;
@@ -29,6 +30,7 @@ pub use cache::PageCache;
 pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};
+pub use server::ServerLimits;
 pub use theme::Theme;
 
 /// Everything a request handler may need; cloned per request (an `Arc`).
@@ -176,15 +178,8 @@ impl Application {
             stop_rx.clone(),
         ));
         let stats = tokio::spawn(wall::run_stats_flusher(self.state.clone(), stop_rx));
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing requests in flight");
-            })
-            .await?;
+        let limits = self.state.config.server.clone();
+        server::serve(self.listener, self.router, limits, shutdown).await?;
         let _ = stop_tx.send(true);
         let _ = tokio::join!(worker, watcher, index_watcher, comments, stats);
         Ok(())
@@ -241,6 +236,13 @@ fn router(state: AppState) -> Router {
         .merge(search::routes())
         .merge(comments::routes())
         .fallback(pages::not_found)
+        // Innermost first. What the timeout (408) and the body limit (413) answer passes
+        // through `observe`, and so gets the security headers and a count.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.config.server.request_timeout,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,
@@ -248,6 +250,5 @@ fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             middleware::panic_response,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .with_state(state)
 }
