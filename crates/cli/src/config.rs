@@ -43,14 +43,14 @@ pub struct ServerArgs {
     pub idle_timeout_secs: Option<u64>,
 }
 
-/// `DATA/masthead.toml`: every setting is optional.
+/// `DATA/masthead.toml`: every setting is optional. `Debug` masks the secrets (`Secret`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     listen: Option<String>,
     public_url: Option<String>,
-    database_url: Option<String>,
-    smtp_url: Option<String>,
+    database_url: Option<Secret>,
+    smtp_url: Option<Secret>,
     mail_from: Option<String>,
     meter_free: Option<u32>,
     meter_window_days: Option<u32>,
@@ -60,7 +60,7 @@ struct FileConfig {
     time_zone: Option<String>,
     theme: Option<PathBuf>,
     page_cache_mb: Option<u64>,
-    metrics_token: Option<String>,
+    metrics_token: Option<Secret>,
     search_language: Option<String>,
     comments_close_after_days: Option<i64>,
     comments_on_delete: Option<String>,
@@ -71,8 +71,15 @@ struct FileConfig {
 }
 
 /// A value that must never be printed.
-#[derive(Clone)]
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
+
+impl Secret {
+    fn expose(&self) -> String {
+        self.0.clone()
+    }
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -107,8 +114,8 @@ impl Settings {
             FileConfig::default()
         };
         let database_url = env("MASTHEAD_DATABASE_URL")
-            .or_else(|| file.database_url.clone())
-            .map(Secret);
+            .map(Secret)
+            .or_else(|| file.database_url.clone());
         Ok(Self {
             data_dir,
             file,
@@ -204,8 +211,8 @@ impl Settings {
         {
             web.page_cache_bytes = mb * 1024 * 1024;
         }
-        web.metrics_token =
-            env("MASTHEAD_METRICS_TOKEN").or_else(|| self.file.metrics_token.clone());
+        web.metrics_token = env("MASTHEAD_METRICS_TOKEN")
+            .or_else(|| self.file.metrics_token.as_ref().map(Secret::expose));
         self.server_limits(&mut web.server, server)?;
         let limit = |name: &str, default: i64| -> anyhow::Result<i64> {
             match env(name) {
@@ -272,7 +279,8 @@ impl Settings {
                 }
             };
         }
-        web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
+        web.smtp_url =
+            env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
             None => {
@@ -392,5 +400,35 @@ pub fn init_tracing(json: bool) {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secrets_of_masthead_toml() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            database_url = "postgres://news:db-password@db.example/news"
+            smtp_url = "smtps://mailer:smtp-password@mail.example"
+            metrics_token = "metrics-token-value"
+            "#,
+        )
+        .unwrap();
+        let settings = Settings {
+            data_dir: "/data".into(),
+            database_url: file.database_url.clone(),
+            file,
+        };
+        let shown = format!("{settings:?}");
+        for secret in ["db-password", "smtp-password", "metrics-token-value"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert_eq!(
+            settings.database_url(),
+            "postgres://news:db-password@db.example/news"
+        );
     }
 }

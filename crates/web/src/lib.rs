@@ -221,7 +221,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
 
 fn router(state: AppState) -> Router {
     use axum::routing::get;
-    Router::new()
+    let routes = Router::new()
         .route("/", get(pages::front_page))
         .route("/tag/{slug}", get(pages::tag_page))
         .route("/author/{slug}", get(pages::author_page))
@@ -235,9 +235,19 @@ fn router(state: AppState) -> Router {
         .merge(account::routes())
         .merge(search::routes())
         .merge(comments::routes())
-        .fallback(pages::not_found)
-        // Innermost first. What the timeout (408) and the body limit (413) answer passes
-        // through `observe`, and so gets the security headers and a count.
+        .fallback(pages::not_found);
+    around_every_request(routes, state)
+}
+
+/// The layers every route and the fallback run inside.
+fn around_every_request(routes: Router<AppState>, state: AppState) -> Router {
+    // Innermost first: everything a layer below `observe` answers (a panic's 500, a
+    // timeout's 408, a body's 413) passes through it, and so gets the security headers, the
+    // themed error page and a count.
+    routes
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.config.server.request_timeout,
@@ -247,8 +257,48 @@ fn router(state: AppState) -> Router {
             state.clone(),
             middleware::observe,
         ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            middleware::panic_response,
-        ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_the_themed_500_with_the_security_headers() {
+        let db = masthead_store::testing::TestDb::new().await;
+        let mut config = WebConfig::new(db.data_dir());
+        config.listen = "127.0.0.1:0".into();
+        config.public_url = "https://news.example".into();
+        let app = Application::build(config, db.store.clone()).await.unwrap();
+        let routes = Router::new().route(
+            "/boom",
+            get(|| async {
+                panic!("a handler bug");
+                #[allow(unreachable_code)]
+                ""
+            }),
+        );
+        let res = around_every_request(routes, app.state().clone())
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 500);
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(h.contains_key("content-security-policy"));
+        assert_eq!(h["strict-transport-security"], "max-age=31536000");
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("Something went wrong"), "{html}");
+        assert!(
+            !html.contains("a handler bug"),
+            "the cause is logged, not shown"
+        );
+    }
 }

@@ -95,6 +95,13 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     ] {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     }
+    // Only when readers come over HTTPS: on plain HTTP the header is ignored, and a site
+    // reached at http://127.0.0.1 (the demo) must not pin itself to HTTPS. No
+    // includeSubDomains: the publisher's other hosts are not ours to decide for.
+    if app.config.is_https() {
+        h.entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static("max-age=31536000"));
+    }
     let status = status_label(res.status());
     let method = method.unwrap_or("other");
     metrics::counter!("masthead_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)

@@ -313,3 +313,21 @@ async fn at_the_connection_cap_open_connections_are_served_and_newcomers_wait_fo
     assert!(waited < Duration::from_secs(5), "{waited:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn hsts_only_when_readers_come_over_https() {
+    let app = spawn_app().await;
+    let res = app.get("/").await;
+    assert!(res.headers().get("strict-transport-security").is_none());
+    app.stop().await;
+    let app = common::spawn_app_with(|c| c.public_url = "https://news.example".into()).await;
+    for path in ["/", "/nope", "/healthz"] {
+        let res = app.get(path).await;
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
