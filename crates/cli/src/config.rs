@@ -162,6 +162,9 @@ impl Settings {
     }
 
     pub async fn open_store(&self) -> anyhow::Result<Store> {
+        if self.database_url.is_none() {
+            create_private_file(&self.data_dir.join("masthead.db"))?;
+        }
         Ok(Store::open(&self.database_url()).await?)
     }
 
@@ -383,9 +386,58 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
         std::fs::write(&probe, b"")
             .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
         let _ = std::fs::remove_file(probe);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                // Not changed behind the operator's back (they may share it with a backup
+                // user on purpose), but said: the secret-bearing files in it are 0600 anyway.
+                tracing::warn!(
+                    dir = %dir.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the data directory is open to other users; 0700 is recommended"
+                );
+            }
+        }
     } else {
-        std::fs::create_dir_all(dir)
+        // The database, the search index (gated text), the outbox (live sign-in links) and
+        // the generated secrets live here: the server's user alone may enter it.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Makes sure `path` exists and is readable by its owner only, before SQLite opens it:
+/// SQLite gives the `-wal` and `-shm` files the database file's permissions, so all three
+/// end up 0600 whatever the umask. An existing file is tightened too.
+fn create_private_file(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("cannot create the database file {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = vec![path.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(name.into());
+        }
+        for file in files.iter().filter(|f| f.exists()) {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot restrict {} to its owner", file.display()))?;
+        }
     }
     Ok(())
 }
