@@ -64,6 +64,7 @@ struct FileConfig {
     search_language: Option<String>,
     comments_close_after_days: Option<i64>,
     comments_on_delete: Option<String>,
+    search_per_minute: Option<u32>,
     max_connections: Option<usize>,
     header_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
@@ -217,6 +218,14 @@ impl Settings {
         web.metrics_token = env("MASTHEAD_METRICS_TOKEN")
             .or_else(|| self.file.metrics_token.as_ref().map(Secret::expose));
         self.server_limits(&mut web.server, server)?;
+        web.search_per_minute = match env("MASTHEAD_SEARCH_PER_MINUTE") {
+            Some(v) => v.trim().parse().with_context(|| {
+                format!(
+                    "MASTHEAD_SEARCH_PER_MINUTE={v} is not a whole number (0 turns the limit off)"
+                )
+            })?,
+            None => self.file.search_per_minute.unwrap_or(web.search_per_minute),
+        };
         let limit = |name: &str, default: i64| -> anyhow::Result<i64> {
             match env(name) {
                 Some(v) => v
@@ -366,6 +375,7 @@ impl Settings {
             wall_lead_paragraphs = web.wall_lead_paragraphs,
             comments = ?web.comments,
             server = ?web.server,
+            search_per_minute = web.search_per_minute,
             "effective configuration"
         );
     }

@@ -259,6 +259,11 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
         ("MASTHEAD_MAX_CONNECTIONS", "0", "at least 1"),
         ("MASTHEAD_HEADER_TIMEOUT_SECS", "0", "at least 1"),
         ("MASTHEAD_IDLE_TIMEOUT_SECS", "soon", "soon"),
+        (
+            "MASTHEAD_SEARCH_PER_MINUTE",
+            "many",
+            "MASTHEAD_SEARCH_PER_MINUTE=many",
+        ),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
             .args(["--data", db.data_dir().to_str().unwrap()])

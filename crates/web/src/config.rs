@@ -43,6 +43,9 @@ pub struct WebConfig {
     pub comments: crate::CommentsConfig,
     /// Timeouts and the connection cap of the HTTP server (`server.rs`).
     pub server: crate::ServerLimits,
+    /// Searches a client (IP address) may run against the index per minute on this node;
+    /// cached results do not count; 0 turns the limit off (`search/limit.rs`).
+    pub search_per_minute: u32,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -68,6 +71,7 @@ impl std::fmt::Debug for WebConfig {
             search_rebuild_before_serving_max,
             comments,
             server,
+            search_per_minute,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -95,6 +99,7 @@ impl std::fmt::Debug for WebConfig {
             )
             .field("comments", comments)
             .field("server", server)
+            .field("search_per_minute", search_per_minute)
             .finish()
     }
 }
@@ -129,6 +134,7 @@ impl WebConfig {
             search_rebuild_before_serving_max: 10_000,
             comments: crate::CommentsConfig::default(),
             server: crate::ServerLimits::default(),
+            search_per_minute: 60,
         }
     }
 
