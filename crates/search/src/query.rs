@@ -116,11 +116,25 @@ impl ParsedQuery {
 }
 
 /// Runs of letters and digits, lower-cased (so that "AND" or "OR" are words, not operators).
+/// Combining marks belong to the word they follow: a decomposed "café" is one word, and so is
+/// "İstanbul", whose lower case is "i" and a combining dot. Without them, a query parsed and
+/// shown back ("i̇") would parse again to something else ("i").
 fn words_of(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split(|c: char| !c.is_alphanumeric() && !is_combining_mark(c))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
+}
+
+/// The Unicode blocks of combining marks (the general category Mn is wider, but these are the
+/// ones lower-casing and decomposed accents produce).
+fn is_combining_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}')
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -680,6 +694,30 @@ mod tests {
         let q = ParsedQuery::parse(r#"tram "night service"#).unwrap();
         assert_eq!(q.display(), r#"tram "night service""#);
         assert_eq!(ParsedQuery::parse(r#""tram""#).unwrap().display(), "tram");
+    }
+
+    #[test]
+    fn a_query_shown_back_parses_to_itself() {
+        // Found by the search_query fuzz target: "\u{a0}İ" was shown as "i\u{307}", which
+        // parsed again to "i".
+        for text in [
+            "\u{a0}\u{130}",
+            "\u{130}stanbul",
+            "cafe\u{301} au lait",
+            "\"i\u{307} x\"",
+        ] {
+            let shown = ParsedQuery::parse(text).unwrap().display();
+            assert_eq!(
+                ParsedQuery::parse(&shown).unwrap().display(),
+                shown,
+                "{text:?}"
+            );
+        }
+        assert_eq!(ParsedQuery::parse("\u{130}stanbul").unwrap().parts.len(), 1);
+        assert_eq!(
+            ParsedQuery::parse("cafe\u{301}").unwrap().display(),
+            "cafe\u{301}"
+        );
     }
 
     #[test]
