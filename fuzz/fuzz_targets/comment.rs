@@ -25,15 +25,20 @@ fuzz_target!(|data: &[u8]| {
             "<{name}> in {}",
             body.html
         );
-        if let Some(href) = inside.split("href=\"").nth(1) {
-            assert!(
-                href.starts_with("http://") || href.starts_with("https://"),
-                "{href} in {}",
-                body.html
-            );
-        }
-        for attr in inside.split_whitespace().skip(1) {
-            assert!(!attr.starts_with("on"), "{attr} in {}", body.html);
+        // Attribute values are double-quoted: even pieces are outside quotes.
+        let pieces: Vec<&str> = inside.split('"').collect();
+        for (i, piece) in pieces.iter().enumerate().step_by(2) {
+            for attr in piece.split_whitespace().skip(usize::from(i == 0)) {
+                assert!(!attr.starts_with("on"), "{attr} in {}", body.html);
+                if attr.ends_with("href=") {
+                    let value = pieces.get(i + 1).copied().unwrap_or_default();
+                    assert!(
+                        value.starts_with("http://") || value.starts_with("https://"),
+                        "{value} in {}",
+                        body.html
+                    );
+                }
+            }
         }
     }
 });
