@@ -2,10 +2,14 @@
 //! keeping this node's index current (`sync`). The index itself is `masthead-search`.
 //!
 //! Decisions:
-//! - Results are the same for every reader (snippets of gated articles come only from their
-//!   free lead-in; see `masthead_search`), so results pages go through the page cache like any
-//!   other page, keyed by the normalized request and the index's generation: a commit to the
-//!   index changes the key, so a cached page never outlives the index state it shows.
+//! - Results come in two scopes: for readers who are not signed in, registered-only articles
+//!   are matched only on what the wall lets them see; signed-in readers (a session the store
+//!   confirms, looked up only when the cookie is there) search everything
+//!   (`request::scope`, `masthead_search::Scope`). Snippets of gated articles come only from
+//!   their free lead-in either way. Results pages and API answers go through the page cache
+//!   like any other page, keyed by the normalized request, the scope and the index's
+//!   generation: a commit to the index changes the key, so a cached page never outlives the
+//!   index state it shows.
 //! - Bad input never reaches the index: an empty search shows the form; a query that is too
 //!   long, not text, or has no words, a page that is not a number and a date that is not a date
 //!   get the search page again with the reader's input and a sentence saying what to do (400).
