@@ -21,14 +21,36 @@ pub struct GlobalArgs {
     pub log_json: bool,
 }
 
-/// `DATA/masthead.toml`: every setting is optional.
+/// Limits of the HTTP server (`masthead_web::ServerLimits`): flags, each also a `MASTHEAD_*`
+/// variable, over `masthead.toml`, over the defaults.
+#[derive(Debug, Default, Args)]
+pub struct ServerArgs {
+    /// Most connections open at once; more wait in the listen backlog until one closes.
+    /// [env: MASTHEAD_MAX_CONNECTIONS] [default: 512]
+    #[arg(long, env = "MASTHEAD_MAX_CONNECTIONS", hide_env = true)]
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a complete request head (also the idle time allowed
+    /// between requests on an HTTP/1 connection). [env: MASTHEAD_HEADER_TIMEOUT_SECS] [default: 10]
+    #[arg(long, env = "MASTHEAD_HEADER_TIMEOUT_SECS", hide_env = true)]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a request may take, body included, before it is answered 408.
+    /// [env: MASTHEAD_REQUEST_TIMEOUT_SECS] [default: 30]
+    #[arg(long, env = "MASTHEAD_REQUEST_TIMEOUT_SECS", hide_env = true)]
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds a connection may stay open with no bytes moving either way.
+    /// [env: MASTHEAD_IDLE_TIMEOUT_SECS] [default: 60]
+    #[arg(long, env = "MASTHEAD_IDLE_TIMEOUT_SECS", hide_env = true)]
+    pub idle_timeout_secs: Option<u64>,
+}
+
+/// `DATA/masthead.toml`: every setting is optional. `Debug` masks the secrets (`Secret`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     listen: Option<String>,
     public_url: Option<String>,
-    database_url: Option<String>,
-    smtp_url: Option<String>,
+    database_url: Option<Secret>,
+    smtp_url: Option<Secret>,
     mail_from: Option<String>,
     meter_free: Option<u32>,
     meter_window_days: Option<u32>,
@@ -38,15 +60,27 @@ struct FileConfig {
     time_zone: Option<String>,
     theme: Option<PathBuf>,
     page_cache_mb: Option<u64>,
-    metrics_token: Option<String>,
+    metrics_token: Option<Secret>,
     search_language: Option<String>,
     comments_close_after_days: Option<i64>,
     comments_on_delete: Option<String>,
+    search_per_minute: Option<u32>,
+    max_connections: Option<usize>,
+    header_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
 }
 
 /// A value that must never be printed.
-#[derive(Clone)]
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
+
+impl Secret {
+    fn expose(&self) -> String {
+        self.0.clone()
+    }
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,8 +115,8 @@ impl Settings {
             FileConfig::default()
         };
         let database_url = env("MASTHEAD_DATABASE_URL")
-            .or_else(|| file.database_url.clone())
-            .map(Secret);
+            .map(Secret)
+            .or_else(|| file.database_url.clone());
         Ok(Self {
             data_dir,
             file,
@@ -129,6 +163,9 @@ impl Settings {
     }
 
     pub async fn open_store(&self) -> anyhow::Result<Store> {
+        if self.database_url.is_none() {
+            create_private_file(&self.data_dir.join("masthead.db"))?;
+        }
         Ok(Store::open(&self.database_url()).await?)
     }
 
@@ -137,6 +174,7 @@ impl Settings {
         store: &Store,
         listen: Option<String>,
         theme: Option<PathBuf>,
+        server: &ServerArgs,
     ) -> anyhow::Result<WebConfig> {
         let mut web = WebConfig::new(self.data_dir.clone());
         if let Some(l) = listen.or_else(|| self.file.listen.clone()) {
@@ -177,8 +215,17 @@ impl Settings {
         {
             web.page_cache_bytes = mb * 1024 * 1024;
         }
-        web.metrics_token =
-            env("MASTHEAD_METRICS_TOKEN").or_else(|| self.file.metrics_token.clone());
+        web.metrics_token = env("MASTHEAD_METRICS_TOKEN")
+            .or_else(|| self.file.metrics_token.as_ref().map(Secret::expose));
+        self.server_limits(&mut web.server, server)?;
+        web.search_per_minute = match env("MASTHEAD_SEARCH_PER_MINUTE") {
+            Some(v) => v.trim().parse().with_context(|| {
+                format!(
+                    "MASTHEAD_SEARCH_PER_MINUTE={v} is not a whole number (0 turns the limit off)"
+                )
+            })?,
+            None => self.file.search_per_minute.unwrap_or(web.search_per_minute),
+        };
         let limit = |name: &str, default: i64| -> anyhow::Result<i64> {
             match env(name) {
                 Some(v) => v
@@ -248,7 +295,8 @@ impl Settings {
                 }
             };
         }
-        web.smtp_url = env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.clone());
+        web.smtp_url =
+            env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
             Some(from) => from,
             None => {
@@ -260,6 +308,54 @@ impl Settings {
             }
         };
         Ok(web)
+    }
+
+    /// The server's limits: flags (or their variables, which clap reads) over the file over
+    /// the defaults. Zero is refused: a timeout of 0 or a cap of 0 connections serves nobody.
+    fn server_limits(
+        &self,
+        limits: &mut masthead_web::ServerLimits,
+        args: &ServerArgs,
+    ) -> anyhow::Result<()> {
+        let positive = |name: &str, value: Option<u64>| -> anyhow::Result<Option<u64>> {
+            match value {
+                Some(0) => bail!("{name} must be at least 1"),
+                v => Ok(v),
+            }
+        };
+        let secs = |name: &str, flag: Option<u64>, file: Option<u64>| {
+            positive(name, flag.or(file)).map(|v| v.map(std::time::Duration::from_secs))
+        };
+        if let Some(n) = positive(
+            "max_connections (MASTHEAD_MAX_CONNECTIONS)",
+            args.max_connections
+                .or(self.file.max_connections)
+                .map(|n| n as u64),
+        )? {
+            limits.max_connections = n as usize;
+        }
+        if let Some(d) = secs(
+            "header_timeout_secs (MASTHEAD_HEADER_TIMEOUT_SECS)",
+            args.header_timeout_secs,
+            self.file.header_timeout_secs,
+        )? {
+            limits.header_timeout = d;
+        }
+        if let Some(d) = secs(
+            "request_timeout_secs (MASTHEAD_REQUEST_TIMEOUT_SECS)",
+            args.request_timeout_secs,
+            self.file.request_timeout_secs,
+        )? {
+            limits.request_timeout = d;
+        }
+        if let Some(d) = secs(
+            "idle_timeout_secs (MASTHEAD_IDLE_TIMEOUT_SECS)",
+            args.idle_timeout_secs,
+            self.file.idle_timeout_secs,
+        )? {
+            limits.idle_timeout = d;
+        }
+        Ok(())
     }
 
     /// Logs the configuration in effect, secrets masked.
@@ -284,6 +380,8 @@ impl Settings {
             meter_window_days = web.meter.window_ms / 86_400_000,
             wall_lead_paragraphs = web.wall_lead_paragraphs,
             comments = ?web.comments,
+            server = ?web.server,
+            search_per_minute = web.search_per_minute,
             "effective configuration"
         );
     }
@@ -304,9 +402,58 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
         std::fs::write(&probe, b"")
             .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
         let _ = std::fs::remove_file(probe);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                // Not changed behind the operator's back (they may share it with a backup
+                // user on purpose), but said: the secret-bearing files in it are 0600 anyway.
+                tracing::warn!(
+                    dir = %dir.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the data directory is open to other users; 0700 is recommended"
+                );
+            }
+        }
     } else {
-        std::fs::create_dir_all(dir)
+        // The database, the search index (gated text), the outbox (live sign-in links) and
+        // the generated secrets live here: the server's user alone may enter it.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Makes sure `path` exists and is readable by its owner only, before SQLite opens it:
+/// SQLite gives the `-wal` and `-shm` files the database file's permissions, so all three
+/// end up 0600 whatever the umask. An existing file is tightened too.
+fn create_private_file(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("cannot create the database file {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = vec![path.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(name.into());
+        }
+        for file in files.iter().filter(|f| f.exists()) {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot restrict {} to its owner", file.display()))?;
+        }
     }
     Ok(())
 }
@@ -321,5 +468,35 @@ pub fn init_tracing(json: bool) {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secrets_of_masthead_toml() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            database_url = "postgres://news:db-password@db.example/news"
+            smtp_url = "smtps://mailer:smtp-password@mail.example"
+            metrics_token = "metrics-token-value"
+            "#,
+        )
+        .unwrap();
+        let settings = Settings {
+            data_dir: "/data".into(),
+            database_url: file.database_url.clone(),
+            file,
+        };
+        let shown = format!("{settings:?}");
+        for secret in ["db-password", "smtp-password", "metrics-token-value"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert_eq!(
+            settings.database_url(),
+            "postgres://news:db-password@db.example/news"
+        );
     }
 }

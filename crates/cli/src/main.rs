@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use masthead_core::{EmailAddress, Role};
 use masthead_store::staff::StaffChange;
 
-use crate::config::{GlobalArgs, Settings};
+use crate::config::{GlobalArgs, ServerArgs, Settings};
 
 /// Masthead: a self-hosted news publishing platform.
 ///
@@ -41,6 +41,8 @@ enum Command {
         /// A theme directory (templates/ and static/) overriding the built-in theme, file by file.
         #[arg(long, env = "MASTHEAD_THEME", hide_env = true)]
         theme: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
         /// Serve without running background jobs (emails, scheduled publication, search index
         /// jobs): for a site that runs `masthead worker` on nodes of its own. The search index
         /// still follows the database every second. [env: MASTHEAD_NO_WORKER]
@@ -116,8 +118,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             demo,
             theme,
+            server,
             no_worker,
-        } => serve(settings, listen, demo, theme, no_worker).await,
+        } => serve(settings, listen, demo, theme, server, no_worker).await,
         Command::Worker { theme } => worker(settings, theme).await,
         Command::Migrate => {
             let store = settings.open_store().await?;
@@ -150,6 +153,7 @@ async fn serve(
     listen: Option<String>,
     demo: bool,
     theme: Option<PathBuf>,
+    server: ServerArgs,
     no_worker: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = settings.open_store().await?;
@@ -167,7 +171,7 @@ async fn serve(
             None => println!("The database already has content; the demo was not loaded again."),
         }
     }
-    let mut web = settings.web_config(&store, listen, theme).await?;
+    let mut web = settings.web_config(&store, listen, theme, &server).await?;
     web.run_worker = !no_worker;
     settings.log_effective(&web);
     let app = masthead_web::Application::build(web.clone(), store).await?;
@@ -191,7 +195,9 @@ async fn serve(
 
 async fn worker(settings: Settings, theme: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let store = settings.open_store().await?;
-    let web = settings.web_config(&store, None, theme).await?;
+    let web = settings
+        .web_config(&store, None, theme, &config::ServerArgs::default())
+        .await?;
     // No search index here: each serving node keeps its own current.
     let env = masthead_jobs::JobEnv::new(
         store.clone(),

@@ -184,4 +184,16 @@ mod tests {
         let long = format!("{}@example.com", "a".repeat(65));
         assert!(EmailAddress::parse(&long).is_err());
     }
+
+    #[test]
+    fn a_unicode_local_part_is_kept_and_only_the_domain_is_made_ascii() {
+        // From the email fuzz target, whose first oracle wrongly expected the whole SMTP form
+        // in ASCII: local parts may hold letters of any script (SMTPUTF8), only the domain is
+        // turned into punycode.
+        let a = EmailAddress::parse("||\u{283}6tt@t.t0").unwrap();
+        assert_eq!(a.smtp_form(), "||\u{283}6tt@t.t0");
+        assert_eq!(EmailAddress::parse(&a.to_string()).unwrap(), a);
+        let b = EmailAddress::parse("jos\u{e9}@m\u{fc}ller.example").unwrap();
+        assert_eq!(b.smtp_form(), "jos\u{e9}@xn--mller-kva.example");
+    }
 }

@@ -11,6 +11,7 @@ pub mod email;
 pub mod id;
 pub mod markdown;
 pub mod meter;
+pub mod return_to;
 pub mod role;
 pub mod schedule;
 pub mod secret;

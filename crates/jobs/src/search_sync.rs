@@ -106,6 +106,7 @@ pub fn index_doc(row: &IndexRow, lead_paragraphs: usize) -> IndexDoc {
         published_at: row.published_at,
         updated_at: row.updated_at,
         free,
+        registered_only: row.access == masthead_core::AccessLevel::Registered,
     }
 }
 

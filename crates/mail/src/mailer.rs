@@ -311,9 +311,24 @@ fn write_outbox_blocking(dir: &Path, id: &str, bytes: &[u8]) -> Result<PathBuf, 
         let path = path.to_owned();
         move |error| MailError::Outbox { path, error }
     };
-    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    // The messages hold live sign-in links and codes: only the server's own user may list the
+    // outbox (0700) or read a message (0600), whatever the umask.
+    private_dir_builder().create(dir).map_err(io_error(dir))?;
+    // An outbox made by an earlier version (0755) is tightened too: it is ours alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)
+            .map_err(io_error(dir))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(io_error(dir))?;
+        }
+    }
     let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut file = private_file_options().open(&temp)?;
         file.write_all(bytes)?;
         // Durable before the job that sent it is marked done.
         file.sync_all()
@@ -327,6 +342,22 @@ fn write_outbox_blocking(dir: &Path, id: &str, bytes: &[u8]) -> Result<PathBuf, 
         return Err(io_error(&path)(error));
     }
     Ok(path)
+}
+
+fn private_dir_builder() -> std::fs::DirBuilder {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+}
+
+fn private_file_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ fn main() {
         .filter_map(|q| ParsedQuery::parse(q).ok())
         .map(|query| SearchRequest {
             query,
+            scope: masthead_search::Scope::Public,
             section: None,
             author: None,
             from_ms: None,

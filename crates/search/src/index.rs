@@ -333,12 +333,22 @@ pub(crate) fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
     for (_, name) in &doc.authors {
         d.add_text(f.text, name);
     }
-    d.add_text(f.text, &doc.body_text);
+    // What a signed-out reader may read of the body (see `schema` on the gated fields).
+    let open_body = if doc.registered_only {
+        &doc.lead_in
+    } else {
+        &doc.body_text
+    };
+    d.add_text(f.text, open_body);
     d.add_i64(f.published, doc.published_at);
     d.add_i64(f.updated, doc.updated_at);
     d.add_text(f.words, &doc.headline);
     d.add_text(f.words, &doc.standfirst);
-    d.add_text(f.words, &doc.body_text);
+    d.add_text(f.words, open_body);
+    if doc.registered_only {
+        d.add_text(f.text_gated, &doc.body_text);
+        d.add_text(f.words_gated, &doc.body_text);
+    }
     d
 }
 

@@ -10,7 +10,10 @@
 //!   the old index or the new one, never half of either. A process that has an index open notices
 //!   the swap ([`SearchIndex::follow_swap`]) and reopens, so `masthead reindex` beside a running
 //!   server needs no restart and queries keep being answered throughout.
-//! - **The wall.** Every article is matched on its full text, but the text a result shows comes
+//! - **The wall.** Searches by signed-in readers match every article on its full text; for
+//!   readers who are not signed in, a registered-only article (walled for all of them) is
+//!   matched, counted and spell-checked only on what they may see of it ([`Scope`]; fields in
+//!   `schema`), so results answer no question about the words under the wall. The text a result shows comes
 //!   only from what anyone may read: the headline, the standfirst and, for a non-free article,
 //!   its free lead-in ([`IndexDoc::lead_in`]: the web layer cuts it from the rendered body with
 //!   the wall's own cut, `masthead_core::markdown::lead_in_text`, so results never quote more
@@ -42,7 +45,7 @@ mod snippet;
 
 pub use analyzer::SearchLanguage;
 pub use index::{BuildInfo, Change, OpenError, Rebuild, SearchIndex};
-pub use query::{Hit, ParsedQuery, SearchRequest, SearchResults, SortOrder};
+pub use query::{Hit, MAX_PAGE, ParsedQuery, Scope, SearchRequest, SearchResults, SortOrder};
 pub use snippet::highlight_html;
 
 /// Tunables of an index.
@@ -85,6 +88,10 @@ pub struct IndexDoc {
     pub updated_at: i64,
     /// Free articles may be quoted from their whole body; others only from their lead-in.
     pub free: bool,
+    /// Registered-only: walled for every reader who is not signed in, so such readers match
+    /// only its visible text (headline, standfirst, tags, authors, lead-in). Metered articles
+    /// are matched on their whole text by everyone: any signed-out reader may open one.
+    pub registered_only: bool,
     /// For gated articles: the text of the lead-in the registration wall shows, one paragraph
     /// per line (cut by the web layer from the rendered body, the same cut as the wall's).
     pub lead_in: String,
@@ -143,6 +150,7 @@ mod tests {
             published_at: 0,
             updated_at: 0,
             free: false,
+            registered_only: false,
             lead_in: "First.\nSecond.".into(),
         };
         assert_eq!(doc.quotable_body(), "First.\nSecond.");

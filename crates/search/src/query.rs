@@ -22,8 +22,13 @@ use crate::{
 
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1024;
-/// More words than this add nothing to a news search and cost time.
+/// More words than this add nothing to a news search and cost time. Every word counts, the
+/// words of a quoted phrase included: each one is a posting list to match and up to two fuzzy
+/// scans of the term dictionary for its spelling.
 pub const MAX_PARTS: usize = 24;
+/// Deepest page served: 10,000 results in. Collecting page N keeps N × per_page candidates,
+/// so the page number must be bounded before the search, not only clamped after it.
+pub const MAX_PAGE: usize = 1_000;
 /// Characters of body text a snippet shows.
 const SNIPPET_CHARS: usize = 220;
 
@@ -73,16 +78,22 @@ impl ParsedQuery {
             ));
         }
         let mut parts = Vec::new();
+        let mut budget = MAX_PARTS;
         // Quotes alternate between outside and inside a phrase; an unclosed quote runs to the end.
         for (i, chunk) in text.split('"').enumerate() {
-            let words: Vec<String> = words_of(chunk);
+            let mut words: Vec<String> = words_of(chunk);
+            // A phrase is cut to the words left in the budget, as loose words are.
+            words.truncate(budget);
+            budget -= words.len();
             if i % 2 == 1 && words.len() > 1 {
                 parts.push(Part::Phrase(words));
             } else {
                 parts.extend(words.into_iter().map(Part::Word));
             }
+            if budget == 0 {
+                break;
+            }
         }
-        parts.truncate(MAX_PARTS);
         if parts.is_empty() {
             return Err(SearchError::BadQuery(
                 "That search has no words in it. Type the words you are looking for; punctuation and symbols are ignored.".into(),
@@ -105,11 +116,25 @@ impl ParsedQuery {
 }
 
 /// Runs of letters and digits, lower-cased (so that "AND" or "OR" are words, not operators).
+/// Combining marks belong to the word they follow: a decomposed "café" is one word, and so is
+/// "İstanbul", whose lower case is "i" and a combining dot. Without them, a query parsed and
+/// shown back ("i̇") would parse again to something else ("i").
 fn words_of(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split(|c: char| !c.is_alphanumeric() && !is_combining_mark(c))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
+}
+
+/// The Unicode blocks of combining marks (the general category Mn is wider, but these are the
+/// ones lower-casing and decomposed accents produce).
+fn is_combining_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}')
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -119,9 +144,20 @@ pub enum SortOrder {
     Newest,
 }
 
+/// What a search may look at, by who asks (see `schema` on the gated fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// A reader who is not signed in: registered-only articles only by their visible text.
+    #[default]
+    Public,
+    /// A signed-in reader (staff included): every article's full text.
+    Everything,
+}
+
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub query: ParsedQuery,
+    pub scope: Scope,
     pub section: Option<String>,
     pub author: Option<String>,
     /// Published at or after (ms).
@@ -168,17 +204,17 @@ impl SearchIndex {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let (searcher, index) = self.searcher();
         let f = self.fields();
-        let corrected = correct_spelling(&searcher, &f, &req.query)?;
+        let corrected = correct_spelling(&searcher, &f, &req.query, req.scope)?;
         let parsed = corrected.as_ref().unwrap_or(&req.query);
-        let mut text_query = text_query(&index, &f, parsed, true)?;
+        let mut text_query = text_query(&index, &f, parsed, true, req.scope)?;
         let mut query = filtered(&f, text_query.box_clone(), req);
-        let per_page = req.per_page.max(1);
-        let mut page = req.page.max(1);
+        let per_page = req.per_page.clamp(1, 100);
+        let mut page = req.page.clamp(1, MAX_PAGE);
         let (mut total, mut docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
         // Rather than nothing, the articles with some of the words (ranked by how many).
         let partial = total == 0 && parsed.parts.len() > 1;
         if partial {
-            text_query = self::text_query(&index, &f, parsed, false)?;
+            text_query = self::text_query(&index, &f, parsed, false, req.scope)?;
             query = filtered(&f, text_query.box_clone(), req);
             (total, docs) = top_docs(&searcher, &*query, req.sort, page, per_page)?;
         }
@@ -222,6 +258,7 @@ fn text_query(
     f: &Fields,
     q: &ParsedQuery,
     all_words: bool,
+    scope: Scope,
 ) -> Result<Box<dyn Query>> {
     let mut analyzer = index.tokenizer_for_field(f.text)?;
     let required = if all_words {
@@ -236,6 +273,16 @@ fn text_query(
         );
         (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
     };
+    // A word must be in `text`, or for `Everything` in `text` or `text_gated`.
+    let in_text = |make: &dyn Fn(tantivy::schema::Field) -> Box<dyn Query>| -> Box<dyn Query> {
+        match scope {
+            Scope::Public => make(f.text),
+            Scope::Everything => Box::new(BooleanQuery::new(vec![
+                (Occur::Should, make(f.text)),
+                (Occur::Should, make(f.text_gated)),
+            ])),
+        }
+    };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for part in &q.parts {
         let words = part.text();
@@ -249,10 +296,12 @@ fn text_query(
             [(_, t)] => {
                 clauses.push((
                     required,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(f.text, t),
-                        IndexRecordOption::WithFreqs,
-                    )),
+                    in_text(&|field| {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, t),
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    }),
                 ));
                 clauses.push(term(f.headline, t, HEADLINE_BOOST));
                 clauses.push(term(f.standfirst, t, STANDFIRST_BOOST));
@@ -268,7 +317,7 @@ fn text_query(
                             .collect(),
                     )
                 };
-                clauses.push((required, Box::new(phrase(f.text))));
+                clauses.push((required, in_text(&|field| Box::new(phrase(field)))));
                 clauses.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
@@ -283,13 +332,20 @@ fn text_query(
         let mut words = words_analyzer();
         for part in &q.parts {
             for w in analyzer::terms(&mut words, &part.text()) {
-                clauses.push((
-                    required,
+                let word = |field| -> Box<dyn Query> {
                     Box::new(TermQuery::new(
-                        Term::from_field_text(f.words, &w),
+                        Term::from_field_text(field, &w),
                         IndexRecordOption::Basic,
-                    )),
-                ));
+                    ))
+                };
+                let clause: Box<dyn Query> = match scope {
+                    Scope::Public => word(f.words),
+                    Scope::Everything => Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, word(f.words)),
+                        (Occur::Should, word(f.words_gated)),
+                    ])),
+                };
+                clauses.push((required, clause));
             }
         }
     }
@@ -421,7 +477,9 @@ impl Collector for Ranked {
             segment,
             count: 0,
             published: reader.fast_fields().i64("published").ok(),
-            kept: std::collections::BinaryHeap::with_capacity(self.keep + 1),
+            // Grown as matches come: `keep` is as large as the page asked for, and a deep page
+            // over a segment with few matches must not reserve room for all of them.
+            kept: std::collections::BinaryHeap::with_capacity(self.keep.min(256) + 1),
         })
     }
 
@@ -547,7 +605,14 @@ fn correct_spelling(
     searcher: &Searcher,
     f: &Fields,
     q: &ParsedQuery,
+    scope: Scope,
 ) -> Result<Option<ParsedQuery>> {
+    // The words a reader may know of: a signed-out reader is neither told that a word exists
+    // under the wall (no correction of it) nor led to one (no correction to it).
+    let fields: &[tantivy::schema::Field] = match scope {
+        Scope::Public => &[f.words],
+        Scope::Everything => &[f.words, f.words_gated],
+    };
     let mut changed = false;
     let mut fix = |word: &str| -> Result<String> {
         let Some(folded) = analyzer::terms(&mut words_analyzer(), word)
@@ -559,13 +624,14 @@ fn correct_spelling(
         if folded.chars().count() < 4 || folded.chars().all(|c| c.is_ascii_digit()) {
             return Ok(word.to_owned());
         }
-        let term = Term::from_field_text(f.words, &folded);
-        if searcher.doc_freq(&term)? > 0 {
-            return Ok(word.to_owned());
+        for field in fields {
+            if searcher.doc_freq(&Term::from_field_text(*field, &folded))? > 0 {
+                return Ok(word.to_owned());
+            }
         }
         let max_distance = if folded.chars().count() >= 7 { 2 } else { 1 };
         for distance in 1..=max_distance {
-            if let Some(best) = closest_term(searcher, f, &term, distance)? {
+            if let Some(best) = closest_term(searcher, fields, &folded, distance)? {
                 changed = true;
                 return Ok(best);
             }
@@ -584,14 +650,20 @@ fn correct_spelling(
 
 fn closest_term(
     searcher: &Searcher,
-    f: &Fields,
-    term: &Term,
+    fields: &[tantivy::schema::Field],
+    word: &str,
     distance: u8,
 ) -> Result<Option<String>> {
-    let automaton = FuzzyTermQuery::new(term.clone(), distance, true).automaton()?;
+    // The automaton depends on the word and distance only, not on the field it was made for.
+    let term = Term::from_field_text(fields[0], word);
+    let automaton = FuzzyTermQuery::new(term, distance, true).automaton()?;
     let mut counts: std::collections::BTreeMap<Vec<u8>, u64> = Default::default();
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(f.words)?;
+    for (segment, field) in searcher
+        .segment_readers()
+        .iter()
+        .flat_map(|s| fields.iter().map(move |f| (s, *f)))
+    {
+        let inverted = segment.inverted_index(field)?;
         let mut stream = inverted
             .terms()
             .search(&automaton)
@@ -625,6 +697,30 @@ mod tests {
     }
 
     #[test]
+    fn a_query_shown_back_parses_to_itself() {
+        // Found by the search_query fuzz target: "\u{a0}İ" was shown as "i\u{307}", which
+        // parsed again to "i".
+        for text in [
+            "\u{a0}\u{130}",
+            "\u{130}stanbul",
+            "cafe\u{301} au lait",
+            "\"i\u{307} x\"",
+        ] {
+            let shown = ParsedQuery::parse(text).unwrap().display();
+            assert_eq!(
+                ParsedQuery::parse(&shown).unwrap().display(),
+                shown,
+                "{text:?}"
+            );
+        }
+        assert_eq!(ParsedQuery::parse("\u{130}stanbul").unwrap().parts.len(), 1);
+        assert_eq!(
+            ParsedQuery::parse("cafe\u{301}").unwrap().display(),
+            "cafe\u{301}"
+        );
+    }
+
+    #[test]
     fn bad_queries_say_what_to_do() {
         for bad in [
             "",
@@ -640,6 +736,26 @@ mod tests {
             }
         }
         assert!(ParsedQuery::parse(&"word ".repeat(200)).is_ok());
+        // The words of a phrase count too: a 1 KB phrase is not 200 words to match.
+        let long_phrase = format!("\"{}\"", "abcd ".repeat(200));
+        let q = ParsedQuery::parse(&long_phrase).unwrap();
+        let words: usize = q
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Word(_) => 1,
+                Part::Phrase(ws) => ws.len(),
+            })
+            .sum();
+        assert_eq!(words, MAX_PARTS);
+        let phrase = format!("\"{}\"", "abcd ".repeat(100));
+        let q = ParsedQuery::parse(&format!("{} {phrase}", "tram ".repeat(23))).unwrap();
+        assert_eq!(
+            q.parts.len(),
+            MAX_PARTS,
+            "23 words and one left for the phrase"
+        );
+        assert!(matches!(q.parts.last(), Some(Part::Word(_))));
         assert_eq!(
             ParsedQuery::parse(&"word ".repeat(200))
                 .unwrap()
@@ -647,5 +763,24 @@ mod tests {
                 .len(),
             MAX_PARTS
         );
+    }
+
+    #[test]
+    fn a_deep_page_reserves_nothing_up_front() {
+        use tantivy::schema::{FAST, Schema};
+        let mut schema = Schema::builder();
+        let published = schema.add_i64_field("published", FAST);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer
+            .add_document(tantivy::doc!(published => 1i64))
+            .unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        // page=100000: a million hits kept, before the page number is clamped to the last.
+        let collector = Ranked { keep: 100_000 * 10 };
+        let child = collector.for_segment(0, segment).unwrap();
+        assert!(child.kept.capacity() < 1_000, "{}", child.kept.capacity());
     }
 }

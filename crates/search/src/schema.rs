@@ -7,6 +7,14 @@
 //! archive (a three-word query over five fields used to score the union of fifteen lists for
 //! each of tens of thousands of articles). The headline, standfirst and tags are indexed again
 //! on their own only to add to the score of articles that have the words there.
+//!
+//! `text` and `words` hold only what a reader who is not signed in may read: for a
+//! registered-only article (walled for every such reader) its headline, standfirst, tags,
+//! authors and free lead-in. The whole body of those articles is indexed again in
+//! `text_gated` and `words_gated`, which only searches for signed-in readers consult. So a
+//! signed-out search cannot find, count or spell-correct a word that only the wall hides, and
+//! costs nothing more than before; a signed-in search adds two small fields (registered-only
+//! articles are few).
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -26,6 +34,8 @@ pub struct Fields {
     /// Every searchable word (headline, standfirst, tags, authors, body), with positions:
     /// indexed, not stored. Queries match here.
     pub text: Field,
+    /// The whole body of registered-only articles (see the module docs), with positions.
+    pub text_gated: Field,
     /// Stored, not indexed: the body text results may quote.
     pub quotable: Field,
     /// Section slug (exact, for filters) and name (shown).
@@ -40,8 +50,11 @@ pub struct Fields {
     pub published: Field,
     /// The article's `updated_at` (ms) when indexed.
     pub updated: Field,
-    /// Unstemmed words of headline, standfirst and body, for spelling suggestions only.
+    /// Unstemmed words of headline, standfirst and body (as far as `text` has it), for
+    /// spelling suggestions only.
     pub words: Field,
+    /// Unstemmed words of the whole body of registered-only articles.
+    pub words_gated: Field,
 }
 
 impl Fields {
@@ -67,7 +80,8 @@ impl Fields {
             url: b.add_text_field("url", STORED),
             headline: b.add_text_field("headline", with_positions.clone().set_stored()),
             standfirst: b.add_text_field("standfirst", with_freqs.clone()),
-            text: b.add_text_field("text", with_positions),
+            text: b.add_text_field("text", with_positions.clone()),
+            text_gated: b.add_text_field("text_gated", with_positions),
             quotable: b.add_text_field("quotable", STORED),
             section: b.add_text_field("section", STRING | STORED),
             section_name: b.add_text_field("section_name", STORED),
@@ -76,7 +90,8 @@ impl Fields {
             tags: b.add_text_field("tags", with_freqs),
             published: b.add_i64_field("published", INDEXED | FAST | STORED),
             updated: b.add_i64_field("updated", STORED),
-            words: b.add_text_field("words", words),
+            words: b.add_text_field("words", words.clone()),
+            words_gated: b.add_text_field("words_gated", words),
         };
         (b.build(), fields)
     }

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-#[derive(Debug, Clone)]
+/// `Debug` is written out below so that the secrets it holds (the metrics token, the SMTP
+/// password) never reach a log line.
+#[derive(Clone)]
 pub struct WebConfig {
     pub listen: String,
     /// The data directory: media files live under `media/`.
@@ -45,6 +47,71 @@ pub struct WebConfig {
     /// Run the background job worker in this process (`serve --no-worker` turns it off, for a
     /// site that runs `masthead worker` on nodes of its own).
     pub run_worker: bool,
+    /// Timeouts and the connection cap of the HTTP server (`server.rs`).
+    pub server: crate::ServerLimits,
+    /// Searches a client (IP address) may run against the index per minute on this node;
+    /// cached results do not count; 0 turns the limit off (`search/limit.rs`).
+    pub search_per_minute: u32,
+}
+
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so that a new field cannot be forgotten here.
+        let Self {
+            listen,
+            data_dir,
+            public_url,
+            site_name,
+            tagline,
+            time_zone,
+            theme_dir,
+            page_cache_bytes,
+            epoch_poll,
+            metrics_token,
+            smtp_url,
+            mail_from,
+            rate_limits,
+            meter,
+            wall_lead_paragraphs,
+            search,
+            search_rebuild_before_serving_max,
+            comments,
+            server,
+            search_per_minute,
+            trusted_proxies,
+            run_worker,
+        } = self;
+        f.debug_struct("WebConfig")
+            .field("listen", listen)
+            .field("data_dir", data_dir)
+            .field("public_url", public_url)
+            .field("site_name", site_name)
+            .field("tagline", tagline)
+            .field("time_zone", &time_zone.iana_name())
+            .field("theme_dir", theme_dir)
+            .field("page_cache_bytes", page_cache_bytes)
+            .field("epoch_poll", epoch_poll)
+            .field("metrics_token", &metrics_token.as_ref().map(|_| "****"))
+            .field(
+                "smtp_url",
+                &smtp_url.as_deref().map(masthead_store::mask_url),
+            )
+            .field("mail_from", mail_from)
+            .field("rate_limits", rate_limits)
+            .field("meter", meter)
+            .field("wall_lead_paragraphs", wall_lead_paragraphs)
+            .field("search", search)
+            .field(
+                "search_rebuild_before_serving_max",
+                search_rebuild_before_serving_max,
+            )
+            .field("comments", comments)
+            .field("server", server)
+            .field("search_per_minute", search_per_minute)
+            .field("trusted_proxies", trusted_proxies)
+            .field("run_worker", run_worker)
+            .finish()
+    }
 }
 
 impl WebConfig {
@@ -65,6 +132,13 @@ impl WebConfig {
             public_url: self.public_url.clone(),
             time_zone: self.time_zone.clone(),
         }
+    }
+
+    /// Whether readers reach the site over HTTPS (secure cookies, HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
     }
 
     /// Defaults for a data directory; suits tests and the demo.
@@ -90,6 +164,8 @@ impl WebConfig {
             search: masthead_search::SearchOptions::default(),
             search_rebuild_before_serving_max: 10_000,
             comments: crate::CommentsConfig::default(),
+            server: crate::ServerLimits::default(),
+            search_per_minute: 60,
         }
     }
 
@@ -99,5 +175,22 @@ impl WebConfig {
 
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_masks_the_secrets() {
+        let mut config = WebConfig::new("/data".into());
+        config.metrics_token = Some("metrics-secret-token".into());
+        config.smtp_url = Some("smtps://mailer:smtp-password@mail.example:465".into());
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("metrics-secret-token"), "{shown}");
+        assert!(!shown.contains("smtp-password"), "{shown}");
+        assert!(shown.contains("mail.example"), "{shown}");
+        assert!(shown.contains("****"), "{shown}");
     }
 }

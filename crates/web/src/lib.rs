@@ -16,6 +16,7 @@ mod newsroom;
 mod ops;
 mod pages;
 pub mod search;
+mod server;
 mod session;
 mod theme;
 mod views;
@@ -33,6 +34,7 @@ pub use client_ip::parse_trusted_proxies;
 pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};
+pub use server::ServerLimits;
 pub use theme::Theme;
 
 /// Everything a request handler may need; cloned per request (an `Arc`).
@@ -181,15 +183,8 @@ impl Application {
             stop_rx.clone(),
         ));
         let stats = tokio::spawn(wall::run_stats_flusher(self.state.clone(), stop_rx));
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing requests in flight");
-            })
-            .await?;
+        let limits = self.state.config.server.clone();
+        server::serve(self.listener, self.router, limits, shutdown).await?;
         let _ = stop_tx.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
@@ -205,21 +200,77 @@ pub fn job_worker(state: &AppState) -> masthead_store::jobs::Worker {
 }
 
 fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(pages::routes())
         .merge(ops::routes())
         .merge(account::routes())
         .merge(search::routes())
         .merge(comments::routes())
         .merge(newsroom::routes())
-        .fallback(pages::not_found)
+        .fallback(pages::not_found);
+    around_every_request(routes, state)
+}
+
+/// The layers every route and the fallback run inside.
+fn around_every_request(routes: Router<AppState>, state: AppState) -> Router {
+    // Innermost first: everything a layer below `observe` answers (a panic's 500, a
+    // timeout's 408, a body's 413) passes through it, and so gets the security headers, the
+    // themed error page and a count.
+    routes
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.config.server.request_timeout,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,
         ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            middleware::panic_response,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_the_themed_500_with_the_security_headers() {
+        let db = masthead_store::testing::TestDb::new().await;
+        let mut config = WebConfig::new(db.data_dir());
+        config.listen = "127.0.0.1:0".into();
+        config.public_url = "https://news.example".into();
+        let app = Application::build(config, db.store.clone()).await.unwrap();
+        let routes = Router::new().route(
+            "/boom",
+            get(|| async {
+                panic!("a handler bug");
+                #[allow(unreachable_code)]
+                ""
+            }),
+        );
+        let res = around_every_request(routes, app.state().clone())
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 500);
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(h.contains_key("content-security-policy"));
+        assert_eq!(h["strict-transport-security"], "max-age=31536000");
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("Something went wrong"), "{html}");
+        assert!(
+            !html.contains("a handler bug"),
+            "the cause is logged, not shown"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::{sync::OnceLock, time::Instant};
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
@@ -34,16 +34,51 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
+/// The method as a metric label. Labels must come from a closed set: every distinct value is a
+/// series the recorder keeps for the life of the process, and hyper accepts any token as a
+/// method, so a label copied from the request lets a client grow /metrics (and our memory)
+/// without bound.
+fn method_label(method: &Method) -> Option<&'static str> {
+    Some(match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => return None,
+    })
+}
+
+/// The status as a metric label: the server sets it, but an unregistered code (any three
+/// digits are valid) is folded into `other` so that the label set stays closed whatever a
+/// handler or a library returns.
+fn status_label(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(_) => status.as_str().to_owned(),
+        None => "other".to_owned(),
+    }
+}
+
 pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
+    // Route templates (`/{section}/{slug}`) are a closed set; the raw path is not.
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let signed_in = crate::session::cookies::session_token(req.headers()).is_some();
-    let mut res = next.run(req).await;
+    let mut res = match method {
+        Some(_) => next.run(req).await,
+        // RFC 9110 §15.6.2: a method the server does not recognise is answered 501, before
+        // any handler or fallback sees it (a 404 would suggest another path might work).
+        None => StatusCode::NOT_IMPLEMENTED.into_response(),
+    };
     if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
         let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
         res = render_error(&app, page, signed_in).await;
@@ -65,7 +100,15 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     ] {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     }
-    let status = res.status().as_u16().to_string();
+    // Only when readers come over HTTPS: on plain HTTP the header is ignored, and a site
+    // reached at http://127.0.0.1 (the demo) must not pin itself to HTTPS. No
+    // includeSubDomains: the publisher's other hosts are not ours to decide for.
+    if app.config.is_https() {
+        h.entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static("max-age=31536000"));
+    }
+    let status = status_label(res.status());
+    let method = method.unwrap_or("other");
     metrics::counter!("masthead_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
     metrics::histogram!("masthead_http_request_duration_seconds", "route" => route)

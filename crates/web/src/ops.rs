@@ -50,7 +50,7 @@ pub async fn metrics(
         &app.config.metrics_token,
         headers.get(header::AUTHORIZATION),
     ) {
-        (Some(token), Some(given)) => given.to_str().ok() == Some(&format!("Bearer {token}")),
+        (Some(token), Some(given)) => bearer_matches(given.as_bytes(), token),
         _ => false,
     };
     if !peer.ip().is_loopback() && !token_ok {
@@ -99,6 +99,18 @@ pub async fn metrics(
         .into_response())
 }
 
+/// Whether `Authorization` carries `Bearer TOKEN`, compared in constant time: an `==` on the
+/// bytes returns at the first difference, and its timing would tell a client how much of a
+/// guess is right.
+fn bearer_matches(given: &[u8], token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(presented) = given.strip_prefix(b"Bearer ") else {
+        return false;
+    };
+    // `ct_eq` on slices of unequal length is false at once; that reveals only the length.
+    presented.ct_eq(token.as_bytes()).into()
+}
+
 /// `/media/*`: uploaded and imported photos. File names carry a content hash, so they never
 /// change and may be cached for a year.
 pub async fn media_file(
@@ -131,4 +143,23 @@ pub async fn media_file(
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_matches;
+
+    #[test]
+    fn the_metrics_token_must_match_exactly() {
+        assert!(bearer_matches(b"Bearer s3cret", "s3cret"));
+        for wrong in [
+            &b"Bearer s3cre"[..],
+            b"Bearer s3cret2",
+            b"bearer s3cret",
+            b"s3cret",
+            b"",
+        ] {
+            assert!(!bearer_matches(wrong, "s3cret"), "{wrong:?}");
+        }
+    }
 }

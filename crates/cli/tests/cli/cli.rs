@@ -259,6 +259,14 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
             "-1",
             "not a whole number of days",
         ),
+        ("MASTHEAD_MAX_CONNECTIONS", "0", "at least 1"),
+        ("MASTHEAD_HEADER_TIMEOUT_SECS", "0", "at least 1"),
+        ("MASTHEAD_IDLE_TIMEOUT_SECS", "soon", "soon"),
+        (
+            "MASTHEAD_SEARCH_PER_MINUTE",
+            "many",
+            "MASTHEAD_SEARCH_PER_MINUTE=many",
+        ),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
             .args(["--data", db.data_dir().to_str().unwrap()])
@@ -367,4 +375,37 @@ async fn serve_without_a_worker_leaves_jobs_to_masthead_worker() {
     }
     stop(worker, "masthead worker");
     stop(web, "masthead serve");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_the_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let parent = masthead_store::testing::tempfile_lite::TempDir::new();
+    let data = parent.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .args(["--data", data.to_str().unwrap(), "migrate"])
+        .env_remove("MASTHEAD_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(mode(&data), 0o700);
+    let db = data.join("masthead.db");
+    assert_eq!(mode(&db), 0o600);
+    for side in ["masthead.db-wal", "masthead.db-shm"] {
+        if data.join(side).exists() {
+            assert_eq!(mode(&data.join(side)), 0o600, "{side}");
+        }
+    }
+    // A database left 0644 by an earlier version is tightened at the next start.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .args(["--data", data.to_str().unwrap(), "migrate"])
+        .env_remove("MASTHEAD_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(mode(&db), 0o600);
 }

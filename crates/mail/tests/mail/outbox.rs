@@ -191,3 +191,36 @@ async fn an_unwritable_outbox_is_a_transient_error() {
     assert!(!err.is_permanent(), "{err}");
     assert!(err.to_string().contains("outbox"), "{err}");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_outbox_is_readable_by_the_server_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let data = tempfile::tempdir().unwrap();
+    let outbox = data.path().join("outbox");
+    let mailer = Mailer::new(None, FROM, outbox.clone()).unwrap();
+    mailer
+        .send(&sign_in_email(
+            "ana@example.com",
+            "sign-in-perm",
+            "1234 5678",
+        ))
+        .await
+        .unwrap();
+    // Live links and codes: not for other users of the host, whatever the umask.
+    assert_eq!(mode(&outbox), 0o700);
+    assert_eq!(mode(&outbox.join("sign-in-perm.eml")), 0o600);
+
+    // An outbox left world-readable by an earlier version is tightened on the next send.
+    std::fs::set_permissions(&outbox, std::fs::Permissions::from_mode(0o755)).unwrap();
+    mailer
+        .send(&sign_in_email(
+            "ana@example.com",
+            "sign-in-perm2",
+            "1234 5678",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(mode(&outbox), 0o700);
+}

@@ -174,6 +174,7 @@ fn docs() -> Vec<IndexDoc> {
             published_at: T0 + a.day * DAY,
             updated_at: T0 + a.day * DAY,
             free: a.free,
+            registered_only: false,
             // The first two paragraphs, as the web layer cuts them for these bodies.
             lead_in: a.body.lines().take(2).collect::<Vec<_>>().join("\n"),
         })
@@ -201,6 +202,7 @@ fn index() -> (tempfile::TempDir, SearchIndex) {
 fn req(q: &str) -> SearchRequest {
     SearchRequest {
         query: ParsedQuery::parse(q).unwrap(),
+        scope: masthead_search::Scope::Public,
         section: None,
         author: None,
         from_ms: None,

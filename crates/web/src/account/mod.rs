@@ -110,20 +110,12 @@ pub struct AccountQuery {
     notice: Option<String>,
 }
 
-/// A path to return to after signing in: only paths on this site.
+/// A path to return to after signing in: only paths on this site, as a browser reads them
+/// (the rule and why it is so strict: `masthead_core::return_to`).
 pub fn safe_return_to(input: Option<&str>) -> String {
-    match input.map(str::trim) {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.starts_with("/\\")
-                && p.len() <= 512
-                && !p.contains(['\r', '\n']) =>
-        {
-            p.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    input
+        .and_then(masthead_core::return_to::same_origin_path)
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use axum::{
     extract::{OriginalUri, Path, State, rejection::PathRejection},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderMap, HeaderValue, Method, header},
     response::{IntoResponse, Redirect, Response},
 };
 use masthead_core::{AccessLevel, markdown::split_lead_in, meter::WallReason};
@@ -15,20 +15,22 @@ use crate::{
     cache::CachedPage,
     error::WebError,
     views::{self, PageMeta},
-    wall::View,
+    wall::{Counting, View},
 };
 
 pub async fn article_page(
     State(app): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     OriginalUri(uri): OriginalUri,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let Ok(Path((_section, slug))) = path else {
         return Err(WebError::NotFound);
     };
     let gate = app.article_gate(&slug).await?.ok_or(WebError::NotFound)?;
-    let access = app.article_access(&headers, &gate).await?;
+    let counting = Counting::of(&method);
+    let access = app.article_access(&headers, &gate, counting).await?;
     let v = Variant {
         signed_in: access.signed_in,
     };
@@ -48,7 +50,10 @@ pub async fn article_page(
         );
         return Ok(res);
     }
-    if let View::Walled(reason) = access.view {
+    // A HEAD sees no wall: it is not an impression.
+    if let View::Walled(reason) = access.view
+        && counting == Counting::Spend
+    {
         app.wall.impression(&gate.article_id, reason);
     }
     let mut res = page.respond(&headers);

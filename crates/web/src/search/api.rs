@@ -1,16 +1,22 @@
 //! `GET /api/v1/search?q=…`: the same search as the page, as JSON. Bad input answers 400 with
 //! `{"error": "…"}`; an empty query is bad input here (there is no form to show).
 
+use std::{net::SocketAddr, sync::Arc};
+
 use axum::{
-    Json,
-    extract::{RawQuery, State},
-    http::StatusCode,
+    Extension, Json,
+    extract::{ConnectInfo, RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use masthead_search::SearchRequest;
 use serde::Serialize;
 
-use super::request::{self, Params, Problem};
-use crate::{AppState, error::WebError};
+use super::{
+    limit::SearchLimiter,
+    request::{self, Params, Problem},
+};
+use crate::{AppState, cache::CachedPage, error::WebError};
 
 #[derive(Serialize)]
 struct Body {
@@ -54,13 +60,17 @@ fn bad(message: String) -> Response {
 
 pub async fn search_api(
     State(app): State<AppState>,
+    Extension(limiter): Extension<Arc<SearchLimiter>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> std::result::Result<Response, ApiError> {
     let params = match Params::from_query(raw.as_deref()) {
         Ok(p) => p,
         Err(msg) => return Ok(bad(msg)),
     };
-    let req = match request::build(&app, &params) {
+    let scope = request::scope(&app, &headers).await.map_err(ApiError)?;
+    let req = match request::build(&app, &params, scope) {
         Ok(req) => req,
         Err(Problem::Empty) => {
             return Ok(bad(
@@ -69,18 +79,93 @@ pub async fn search_api(
         }
         Err(Problem::Bad(msg)) => return Ok(bad(msg)),
     };
+    // Answers are cached like pages (same key scheme, the index generation in it), so a
+    // repeated query costs a lookup; only a miss searches, and only a miss is counted.
+    let rebuilding = app.search.rebuilding();
+    let key = format!(
+        "api-search|{}|{}|{}|{}",
+        app.search.generation(),
+        params.url("", Some(req.page)),
+        u8::from(rebuilding),
+        request::scope_key(scope),
+    );
+    let mut refused = None;
+    let render = async {
+        if let Err(wait) = limiter.take(peer.ip(), app.config.search_per_minute) {
+            refused = Some(wait);
+            return Ok(None);
+        }
+        let epoch = app.cache.epoch();
+        let (body, newest) = answer(&app, req, rebuilding).await?;
+        let json = serde_json::to_string(&body).map_err(|e| WebError::Internal(e.into()))?;
+        // A signed-in reader's answer may hold what the wall hides: never in shared caches.
+        let private = scope == masthead_search::Scope::Everything;
+        Ok::<_, WebError>(Some(CachedPage::with_privacy(
+            json,
+            newest,
+            epoch,
+            String::new(),
+            private,
+        )))
+    };
+    let cached = app
+        .cache
+        .get_or_render(&key, render)
+        .await
+        .map_err(ApiError)?;
+    match (cached, refused) {
+        (Some(page), _) => {
+            let mut res = page.respond(&headers);
+            // The page cache speaks HTML; this entry is JSON.
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Ok(res)
+        }
+        (None, Some(wait)) => {
+            let secs = wait.as_secs().max(1);
+            let mut res = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(serde_json::json!({
+                    "error": format!("Too many searches from your address. Try again in {secs} seconds.")
+                })),
+            )
+                .into_response();
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            Ok(res)
+        }
+        (None, None) => Err(ApiError(WebError::Internal(anyhow::anyhow!(
+            "search answer missing from the cache"
+        )))),
+    }
+}
+
+/// The answer, and the newest hit's publication time (its Last-Modified).
+async fn answer(
+    app: &AppState,
+    req: SearchRequest,
+    rebuilding: bool,
+) -> std::result::Result<(Body, i64), WebError> {
     let query = req.query.display();
-    let results = request::run(&app, req).await.map_err(ApiError)?;
+    let results = request::run(app, req).await?;
+    let newest = results
+        .hits
+        .iter()
+        .map(|h| h.published_at)
+        .max()
+        .unwrap_or(0);
     let base = app.config.public_url.trim_end_matches('/');
     let body = Body {
         query,
         corrected: results.corrected.as_ref().map(|c| c.display()),
         partial: results.partial,
-        rebuilding: app.search.rebuilding(),
+        rebuilding,
         total: results.total,
         page: results.page,
         total_pages: results.total_pages,
-        results: request::hit_views(&app, &results)
+        results: request::hit_views(app, &results)
             .into_iter()
             .map(|h| Result {
                 headline: h.headline,
@@ -102,7 +187,7 @@ pub async fn search_api(
             })
             .collect(),
     };
-    Ok(Json(body).into_response())
+    Ok((body, newest))
 }
 
 /// Our failures, as JSON: logged with their cause, answered with a plain 500.

@@ -1,13 +1,19 @@
 //! `GET /search`: the results page (see the module docs of `search` for the decisions).
 
+use std::{net::SocketAddr, sync::Arc};
+
 use axum::{
-    extract::{RawQuery, State},
+    Extension,
+    extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 use masthead_search::{SearchRequest, SearchResults, SortOrder};
 
-use super::request::{self, Params, Problem};
+use super::{
+    limit::SearchLimiter,
+    request::{self, Params, Problem},
+};
 use crate::{
     AppState,
     cache::CachedPage,
@@ -17,6 +23,8 @@ use crate::{
 
 pub async fn search_page(
     State(app): State<AppState>,
+    Extension(limiter): Extension<Arc<SearchLimiter>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
@@ -25,23 +33,52 @@ pub async fn search_page(
         Ok(p) => p,
         Err(msg) => return uncached(&app, signed_in, &Params::default(), Some(msg)).await,
     };
-    let req = match request::build(&app, &params) {
+    let scope = request::scope(&app, &headers).await?;
+    let req = match request::build(&app, &params, scope) {
         Ok(req) => req,
         Err(Problem::Empty) => return uncached(&app, signed_in, &params, None).await,
         Err(Problem::Bad(msg)) => return uncached(&app, signed_in, &params, Some(msg)).await,
     };
     let key = format!(
-        "search|{}|{}|{}",
+        "search|{}|{}|{}|{}",
         app.search.generation(),
         params.url("", Some(req.page)),
-        u8::from(signed_in)
+        u8::from(signed_in),
+        request::scope_key(scope),
     );
-    let page = app
-        .cache
-        .get_or_render(&key, render_results(&app, signed_in, &params, req))
-        .await?
-        .ok_or(WebError::NotFound)?;
-    Ok(page.respond(&headers))
+    // Counted only when the index is searched: inside the render, which runs on a miss.
+    let mut refused = None;
+    let render = async {
+        if let Err(wait) = limiter.take(peer.ip(), app.config.search_per_minute) {
+            refused = Some(wait);
+            return Ok(None);
+        }
+        render_results(&app, signed_in, &params, req).await
+    };
+    let page = app.cache.get_or_render(&key, render).await?;
+    match (page, refused) {
+        (Some(page), _) => Ok(page.respond(&headers)),
+        (None, Some(wait)) => too_many(&app, signed_in, &params, wait).await,
+        (None, None) => Err(WebError::NotFound),
+    }
+}
+
+/// 429 with the search form and when to try again.
+async fn too_many(
+    app: &AppState,
+    signed_in: bool,
+    params: &Params,
+    wait: std::time::Duration,
+) -> Result<Response, WebError> {
+    let secs = wait.as_secs().max(1);
+    let problem = format!(
+        "Too many searches from your address just now. Please try again in {secs} seconds."
+    );
+    let mut res = uncached(app, signed_in, params, Some(problem)).await?;
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    Ok(res)
 }
 
 /// The form alone (nothing searched yet: 200) or with a problem (400), never cached.

@@ -1,6 +1,7 @@
 //! A search request from URL parameters, checked once: what both the page and the API run.
 
-use masthead_search::{ParsedQuery, SearchError, SearchRequest, SearchResults, SortOrder};
+use axum::http::HeaderMap;
+use masthead_search::{ParsedQuery, Scope, SearchError, SearchRequest, SearchResults, SortOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::{AppState, error::WebError, views};
@@ -73,8 +74,28 @@ pub enum Problem {
     Bad(String),
 }
 
+/// What this reader's searches may look at: everything when signed in (staff included),
+/// otherwise what a signed-out reader may read (`masthead_search::Scope`). The cookie alone
+/// is not proof: a stale or forged one would open the gated text to a signed-out reader, so
+/// the session is looked up, and only when a session cookie is there (no query otherwise).
+pub async fn scope(app: &AppState, headers: &HeaderMap) -> Result<Scope, WebError> {
+    // `session` reads no database without a session cookie, and a cached session otherwise.
+    Ok(match app.session(headers).await? {
+        Some(_) => Scope::Everything,
+        None => Scope::Public,
+    })
+}
+
+/// The part of a cache key that tells scopes apart.
+pub fn scope_key(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Public => "public",
+        Scope::Everything => "all",
+    }
+}
+
 /// Checks the parameters and builds the request.
-pub fn build(app: &AppState, p: &Params) -> Result<SearchRequest, Problem> {
+pub fn build(app: &AppState, p: &Params, scope: Scope) -> Result<SearchRequest, Problem> {
     if p.is_empty_query() {
         return Err(Problem::Empty);
     }
@@ -122,6 +143,7 @@ pub fn build(app: &AppState, p: &Params) -> Result<SearchRequest, Problem> {
     let nonempty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     Ok(SearchRequest {
         query,
+        scope,
         section: nonempty(&p.section),
         author: nonempty(&p.author),
         from_ms: from,

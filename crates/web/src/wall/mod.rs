@@ -86,6 +86,27 @@ impl View {
     }
 }
 
+/// Whether a request may count an article on the reader's meter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    /// A GET: the reader is reading; a new article is counted and the cookie updated.
+    Spend,
+    /// A HEAD (or anything else that only looks): the same view, but nothing is spent and no
+    /// cookie is set. HEAD is a safe method (RFC 9110 §9.2.1); link checkers and previews
+    /// must not use up a reader's free articles.
+    Look,
+}
+
+impl Counting {
+    pub fn of(method: &axum::http::Method) -> Self {
+        if method == axum::http::Method::GET {
+            Counting::Spend
+        } else {
+            Counting::Look
+        }
+    }
+}
+
 /// A reader's view of an article and the meter cookie to set with it.
 pub struct Access {
     pub view: View,
@@ -146,11 +167,13 @@ impl AppState {
         Ok(Some(gate))
     }
 
-    /// Decides what this request's reader sees of the article, counting it on their meter.
+    /// Decides what this request's reader sees of the article, counting it on their meter
+    /// when `counting` says the request spends.
     pub(crate) async fn article_access(
         &self,
         headers: &HeaderMap,
         gate: &Gate,
+        counting: Counting,
     ) -> Result<Access, WebError> {
         let has_session = cookies::session_token(headers).is_some();
         if gate.access == AccessLevel::Free {
@@ -177,7 +200,8 @@ impl AppState {
             Decision::Metered { left } => View::Metered { left },
             Decision::Walled(reason) => View::Walled(reason),
         };
-        let set_cookie = outcome.new_state.map(|s| {
+        let new_state = outcome.new_state.filter(|_| counting == Counting::Spend);
+        let set_cookie = new_state.map(|s| {
             let max_age = self.wall.policy.window_ms / 1000;
             cookies::set(
                 METER_COOKIE,

@@ -426,8 +426,9 @@ async fn gated_articles_are_found_but_quoted_only_from_their_lead_in() {
     assert!(snippet.contains("ten thousand new homes"), "{snippet}");
     let (_, html) = app.text("/search?q=rumour").await;
     assert!(!html.contains("stadium"), "{html}");
-    // The same for a registered-only article.
-    let (_, v) = json(&app, "/api/v1/search?q=secretive").await;
+    // A registered-only article is found by its lead-in, and quoted only from it. (Found by
+    // the words under its wall only by signed-in readers: the test below.)
+    let (_, v) = json(&app, "/api/v1/search?q=roofs").await;
     assert_eq!(v["total"], 1);
     assert!(
         !v["results"][0]["snippet_html"]
@@ -435,6 +436,55 @@ async fn gated_articles_are_found_but_quoted_only_from_their_lead_in() {
             .unwrap()
             .contains("secretive")
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn words_under_the_wall_answer_nothing_to_readers_it_walls() {
+    use crate::common::browser::{Browser, register, spawn_with_smtp};
+    let (app, smtp) = spawn_with_smtp().await;
+    import_corpus(&app).await;
+    // "secretive" is only in the gated third paragraph of a registered-only article: for a
+    // signed-out reader, not found, not counted, and neither corrected to nor from.
+    for (q, _) in [("secretive", ()), ("secretiv", ())] {
+        let (_, v) = json(&app, &format!("/api/v1/search?q={q}")).await;
+        assert_eq!(v["total"], 0, "{q}: {v}");
+        assert_ne!(v["corrected"], "secretive", "{q}: {v}");
+        let (_, html) = app.text(&format!("/search?q={q}")).await;
+        assert!(!html.contains("Budget puts more money"), "{q}");
+        assert!(!html.contains("<strong>secretive</strong>"), "{q}");
+    }
+    // A stale or made-up session cookie is not signed in.
+    let res = app
+        .client
+        .get(app.url("/api/v1/search?q=secretive"))
+        .header("cookie", "mh_session=not-a-session")
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["total"], 0, "{v}");
+    // A signed-in reader searches everything, and is corrected to the word.
+    let reader = Browser::new();
+    register(&app, &smtp, &reader, "reader@example.com").await;
+    let res = reader
+        .client
+        .get(app.url("/api/v1/search?q=secretive"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "private, no-cache");
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(urls(&v), vec!["budget-puts-more-money-into-schools"], "{v}");
+    let (_, html) = reader.get(&app, "/search?q=secretiv").await;
+    assert!(
+        html.contains("Showing results for <strong>secretive</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("Budget puts more money"));
+    // Metered articles stay searchable by everyone: any signed-out reader may open one.
+    let (_, v) = json(&app, "/api/v1/search?q=rumour").await;
+    assert_eq!(urls(&v), vec!["the-mayor-on-housing-and-the-harbour"]);
     app.stop().await;
 }
 
@@ -778,5 +828,55 @@ async fn the_results_page_and_api_answer_read_as_expected() {
     insta::assert_snapshot!("search_results_main", main);
     let (_, v) = json(&app, "/api/v1/search?q=night%20trams").await;
     insta::assert_snapshot!("search_api", serde_json::to_string_pretty(&v).unwrap());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn searches_that_reach_the_index_are_limited_per_client() {
+    let app = spawn_app_with(|c| c.search_per_minute = 3).await;
+    // Three different searches (page and API share the bucket)…
+    for path in [
+        "/api/v1/search?q=crane",
+        "/search?q=harbour",
+        "/api/v1/search?q=derby",
+    ] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    // …then a fourth is refused, with when to come back.
+    let res = app.get("/api/v1/search?q=goal").await;
+    assert_eq!(res.status(), 429);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert!(v["error"].as_str().unwrap().contains("Too many searches"));
+    let (status, html) = app.text("/search?q=goal").await;
+    assert_eq!(status, 429);
+    assert!(html.contains("Too many searches"), "{html}");
+    // What is cached costs nothing: the same answers are still served.
+    let res = app.get("/api/v1/search?q=crane").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(app.get("/search?q=harbour").await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_deep_page_is_the_last_page_at_no_extra_cost() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/search?q=crane&page=100000",
+        "/api/v1/search?q=crane&page=1000",
+    ] {
+        let (status, v) = json(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(v["page"], 1, "{path}");
+        assert!(found(&v, "Harbour crane <lifts> a record load"), "{v}");
+    }
+    let (status, _) = app.text("/search?q=crane&page=100000").await;
+    assert_eq!(status, 200);
     app.stop().await;
 }

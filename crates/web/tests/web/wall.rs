@@ -476,3 +476,32 @@ fn decompress(encoding: &str, body: &[u8]) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn head_requests_do_not_spend_free_articles() {
+    let (app, _smtp) = spawn().await;
+    let reader = Browser::new();
+    // Link checkers and previews send HEAD: as many as they like, on every metered article.
+    for slug in ["alpha", "bravo", "charlie", "delta"] {
+        for _ in 0..3 {
+            let res = reader
+                .client
+                .head(app.url(&path(slug)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{slug}");
+            assert!(res.headers().get("set-cookie").is_none(), "{slug}");
+        }
+    }
+    // The reader still has both free articles.
+    let html = read(&reader, &app, "alpha").await.text().await.unwrap();
+    assert!(
+        html.contains("You have 1 free article left this month"),
+        "{html}"
+    );
+    let html = read(&reader, &app, "bravo").await.text().await.unwrap();
+    assert!(html.contains("This is your last free article this month"));
+    assert!(html.contains("Gated finding about bravo"));
+    app.stop().await;
+}
