@@ -100,7 +100,7 @@ impl SessionCache {
 
 impl AppState {
     pub(crate) fn secure_cookies(&self) -> bool {
-        self.config.public_url.starts_with("https://")
+        self.config.is_https()
     }
 
     /// The live session of the request's cookie, if any: from this node's cache, or one read.
