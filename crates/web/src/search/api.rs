@@ -1,11 +1,11 @@
 //! `GET /api/v1/search?q=…`: the same search as the page, as JSON. Bad input answers 400 with
 //! `{"error": "…"}`; an empty query is bad input here (there is no form to show).
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
     Extension, Json,
-    extract::{ConnectInfo, RawQuery, State},
+    extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -61,7 +61,7 @@ fn bad(message: String) -> Response {
 pub async fn search_api(
     State(app): State<AppState>,
     Extension(limiter): Extension<Arc<SearchLimiter>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::client_ip::ClientIp,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> std::result::Result<Response, ApiError> {
@@ -91,7 +91,7 @@ pub async fn search_api(
     );
     let mut refused = None;
     let render = async {
-        if let Err(wait) = limiter.take(peer.ip(), app.config.search_per_minute) {
+        if let Err(wait) = limiter.take(peer.0, app.config.search_per_minute) {
             refused = Some(wait);
             return Ok(None);
         }

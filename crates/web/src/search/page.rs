@@ -1,10 +1,10 @@
 //! `GET /search`: the results page (see the module docs of `search` for the decisions).
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
     Extension,
-    extract::{ConnectInfo, RawQuery, State},
+    extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
@@ -24,7 +24,7 @@ use crate::{
 pub async fn search_page(
     State(app): State<AppState>,
     Extension(limiter): Extension<Arc<SearchLimiter>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::client_ip::ClientIp,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
@@ -49,7 +49,7 @@ pub async fn search_page(
     // Counted only when the index is searched: inside the render, which runs on a miss.
     let mut refused = None;
     let render = async {
-        if let Err(wait) = limiter.take(peer.ip(), app.config.search_per_minute) {
+        if let Err(wait) = limiter.take(peer.0, app.config.search_per_minute) {
             refused = Some(wait);
             return Ok(None);
         }
