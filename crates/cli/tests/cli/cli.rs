@@ -189,23 +189,7 @@ fn an_unreachable_database_is_a_clear_error() {
 async fn serve_starts_fast_and_stops_gracefully_on_sigterm() {
     let db = TestDb::new().await;
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
-        .args([
-            "--data",
-            db.data_dir().to_str().unwrap(),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env("MASTHEAD_DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (child, line) = spawn(&db, &["serve", "--listen", "127.0.0.1:0"]);
     let url = line.split("at ").nth(1).unwrap().trim().to_owned();
     let res = reqwest_get(&format!("{url}healthz")).await;
     assert_eq!(res, 200, "{line}");
@@ -215,17 +199,7 @@ async fn serve_starts_fast_and_stops_gracefully_on_sigterm() {
         200,
         "an empty site still has a front page"
     );
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    stop(child, "masthead serve");
 }
 
 async fn reqwest_get(url: &str) -> u16 {
