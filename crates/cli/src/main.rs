@@ -83,7 +83,7 @@ enum StaffCommand {
     Add {
         /// Their email address (they will sign in with it).
         email: String,
-        /// admin (everything), editor (edits and publishes), author (writes), moderator (comments).
+        /// admin (everything), editor (edits and publishes anything), author (writes and publishes their own), contributor (writes drafts), moderator (comments).
         #[arg(long)]
         role: String,
     },

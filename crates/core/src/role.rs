@@ -12,30 +12,59 @@ pub enum Role {
     Admin,
     /// Edits and publishes anyone's articles.
     Editor,
-    /// Writes articles; publishing needs an editor.
+    /// Writes articles and publishes their own.
     Author,
+    /// Writes drafts; publishing needs an author of the article or an editor.
+    Contributor,
     /// Moderates reader comments.
     Moderator,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Author, Role::Moderator];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Editor,
+        Role::Author,
+        Role::Contributor,
+        Role::Moderator,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Editor => "editor",
             Role::Author => "author",
+            Role::Contributor => "contributor",
             Role::Moderator => "moderator",
         }
     }
 
+    /// Publishes, schedules and unpublishes anyone's articles, and edits them.
     pub fn can_publish(self) -> bool {
         matches!(self, Role::Admin | Role::Editor)
     }
 
-    pub fn can_write(self) -> bool {
+    /// Publishes, schedules and unpublishes the articles they are an author of.
+    pub fn can_publish_own(self) -> bool {
         matches!(self, Role::Admin | Role::Editor | Role::Author)
+    }
+
+    /// Writes drafts (their own; editors and admins edit everyone's).
+    pub fn can_write(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::Editor | Role::Author | Role::Contributor
+        )
+    }
+
+    /// Creates, renames and orders sections and tags.
+    pub fn can_manage_taxonomy(self) -> bool {
+        matches!(self, Role::Admin | Role::Editor)
+    }
+
+    /// Changes the publication's settings.
+    pub fn can_change_settings(self) -> bool {
+        self == Role::Admin
     }
 
     pub fn can_moderate(self) -> bool {
@@ -56,7 +85,7 @@ impl FromStr for Role {
             .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
                 ParseError::new(format!(
-                    "unknown role “{s}”: use one of admin, editor, author, moderator"
+                    "unknown role “{s}”: use one of admin, editor, author, contributor, moderator"
                 ))
             })
     }

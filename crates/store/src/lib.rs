@@ -18,6 +18,7 @@
 //! log that the background checkpoints cannot reset while readers hold it. SQLite connections
 //! are not pinged when taken from the pool: the database is a local file.
 
+pub mod audit;
 pub mod comments;
 pub mod content;
 pub mod dialect;
@@ -26,6 +27,7 @@ pub mod group;
 pub mod jobs;
 pub mod rate_limit;
 pub mod readers;
+pub mod redirects;
 pub mod search_feed;
 pub mod sessions;
 pub mod sign_in;

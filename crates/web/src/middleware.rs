@@ -73,12 +73,22 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let signed_in = crate::session::cookies::session_token(req.headers()).is_some();
+    // Kept for the redirect lookup of a 404 (a `Uri` clone shares its bytes).
+    let uri = matches!(method, Some("GET" | "HEAD")).then(|| req.uri().clone());
     let mut res = match method {
         Some(_) => next.run(req).await,
         // RFC 9110 §15.6.2: a method the server does not recognise is answered 501, before
         // any handler or fallback sees it (a 404 would suggest another path might work).
         None => StatusCode::NOT_IMPLEMENTED.into_response(),
     };
+    // A path that moved (a changed slug, a renamed section or tag) answers with a permanent
+    // redirect wherever the 404 came from: the fallback or a handler that found nothing.
+    if res.status() == StatusCode::NOT_FOUND
+        && let Some(uri) = &uri
+        && let Some(to) = moved_to(&app, uri).await
+    {
+        res = axum::response::Redirect::permanent(&to).into_response();
+    }
     if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
         let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
         res = render_error(&app, page, signed_in).await;
@@ -114,6 +124,22 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     metrics::histogram!("masthead_http_request_duration_seconds", "route" => route)
         .record(start.elapsed().as_secs_f64());
     res
+}
+
+/// Where the path of `uri` moved to, with its query kept. A database error is logged and
+/// leaves the 404 as it was.
+async fn moved_to(app: &AppState, uri: &axum::http::Uri) -> Option<String> {
+    match app.store.redirect_for(uri.path()).await {
+        Ok(Some(to)) => Some(match uri.query() {
+            Some(q) => format!("{to}?{q}"),
+            None => to,
+        }),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "redirect lookup failed");
+            None
+        }
+    }
 }
 
 async fn render_error(app: &AppState, page: ErrorPage, signed_in: bool) -> Response {

@@ -62,7 +62,11 @@ async fn staff_add_validates_and_is_idempotent() {
     );
     let out = masthead(&db, &["staff", "add", "ana@example.com", "--role", "owner"]);
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("admin, editor, author, moderator"));
+    assert!(
+        text(&out)
+            .1
+            .contains("admin, editor, author, contributor, moderator")
+    );
     let out = masthead(
         &db,
         &["staff", "add", "Ana@Example.com", "--role", "editor"],

@@ -282,3 +282,34 @@ async fn a_scheduled_article_appears_at_its_time() {
     assert!(counts.iter().all(|c| c.status == "done"), "{counts:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_path_that_moved_redirects_wherever_its_404_came_from() {
+    let app = spawn_app().await;
+    let mut tx = app.db.store.begin().await.unwrap();
+    // A handler's 404 (an article slug that no longer exists) and the fallback's (a path no
+    // route matches) both find the redirect.
+    masthead_store::redirects::add_redirect(&mut tx, "/city/old-crane-story", ARTICLE)
+        .await
+        .unwrap();
+    masthead_store::redirects::add_redirect(&mut tx, "/a/b/c/d", "/city")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let res = app.get("/city/old-crane-story?ref=x").await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], format!("{ARTICLE}?ref=x"));
+    let res = app.get("/a/b/c/d").await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/city");
+    // Not for a state change, and not for a path that was never moved.
+    let res = app
+        .client
+        .post(app.url("/city/old-crane-story"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), 308);
+    assert_eq!(app.get("/city/never-was").await.status(), 404);
+    app.stop().await;
+}
