@@ -61,6 +61,7 @@ struct FileConfig {
     theme: Option<PathBuf>,
     page_cache_mb: Option<u64>,
     metrics_token: Option<Secret>,
+    token_key: Option<Secret>,
     search_language: Option<String>,
     comments_close_after_days: Option<i64>,
     comments_on_delete: Option<String>,
@@ -217,6 +218,8 @@ impl Settings {
         }
         web.metrics_token = env("MASTHEAD_METRICS_TOKEN")
             .or_else(|| self.file.metrics_token.as_ref().map(Secret::expose));
+        web.token_key =
+            env("MASTHEAD_TOKEN_KEY").or_else(|| self.file.token_key.as_ref().map(Secret::expose));
         self.server_limits(&mut web.server, server)?;
         web.search_per_minute = match env("MASTHEAD_SEARCH_PER_MINUTE") {
             Some(v) => v.trim().parse().with_context(|| {
@@ -370,6 +373,7 @@ impl Settings {
             theme = ?web.theme_dir,
             page_cache_mb = web.page_cache_bytes / (1024 * 1024),
             metrics_token = if web.metrics_token.is_some() { "****" } else { "(none: /metrics is loopback-only)" },
+            token_key = if web.token_key.is_some() { "**** (MASTHEAD_TOKEN_KEY)" } else { "DATA/token.key" },
             run_worker = web.run_worker,
             smtp = %web.smtp_url.as_deref().map(masthead_store::mask_url).unwrap_or_else(|| "(none: emails go to DATA/outbox)".into()),
             mail_from = %web.mail_from,

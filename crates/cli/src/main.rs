@@ -198,12 +198,19 @@ async fn worker(settings: Settings, theme: Option<PathBuf>) -> anyhow::Result<Ex
     let web = settings
         .web_config(&store, None, theme, &config::ServerArgs::default())
         .await?;
+    let tokens = masthead_jobs::token_key::load_token_hasher(
+        &store,
+        &web.data_dir,
+        web.token_key.as_deref(),
+    )
+    .await?;
     // No search index here: each serving node keeps its own current.
     let env = masthead_jobs::JobEnv::new(
         store.clone(),
         &web.mail_settings(),
         web.site_settings(),
         None,
+        tokens,
     )?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(masthead_jobs::run_worker(

@@ -17,6 +17,7 @@ pub mod publish;
 pub mod reply_email;
 pub mod search_sync;
 pub mod sign_in_email;
+pub mod token_key;
 
 use std::{sync::Arc, time::Duration};
 
@@ -51,6 +52,8 @@ pub struct JobEnv {
     /// its `index_article` jobs finish at once, and each serving node's index catches up from
     /// the database within a second ([`search_sync::watch_index`]).
     pub search: Option<Arc<SearchState>>,
+    /// Hashes the secrets mailed to readers before they are stored ([`token_key`]).
+    pub tokens: masthead_core::secret::TokenHasher,
 }
 
 /// Where emails go, and the theme that may override their templates.
@@ -68,6 +71,7 @@ impl JobEnv {
         mail: &MailSettings,
         site: SiteSettings,
         search: Option<Arc<SearchState>>,
+        tokens: masthead_core::secret::TokenHasher,
     ) -> anyhow::Result<Self> {
         let mailer = masthead_mail::Mailer::new(
             mail.smtp_url.as_deref(),
@@ -82,6 +86,7 @@ impl JobEnv {
             emails,
             site,
             search,
+            tokens,
         })
     }
 }

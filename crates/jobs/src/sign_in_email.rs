@@ -47,11 +47,7 @@ async fn send(app: &JobEnv, id: &str) -> Result<(), JobError> {
             let code = secret::random_code();
             let issued = app
                 .store
-                .issue_sign_in_secrets(
-                    id,
-                    &secret::hash_secret(&token),
-                    &secret::hash_secret(&code),
-                )
+                .issue_sign_in_secrets(id, &app.tokens.hash(&token), &app.tokens.hash(&code))
                 .await?;
             if !issued {
                 return Ok(());

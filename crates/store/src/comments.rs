@@ -31,7 +31,7 @@ pub use types::*;
 use types::{COLUMNS, comment_row};
 
 fn body_hash(text: &str) -> String {
-    masthead_core::secret::hash_secret(text.trim())
+    masthead_core::secret::sha256_hex(text.trim())
 }
 
 /// Raises the comments epoch and stamps the thread with it; returns the new version.

@@ -65,6 +65,29 @@ impl Store {
         }))
     }
 
+    /// Moves the live session stored under `old_hash` to `new_hash` and returns it; None when
+    /// there is none. Looked up by a read first, so a cookie that matches nothing (the common
+    /// case) costs no write.
+    pub async fn rekey_session(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> Result<Option<SessionRow>> {
+        if self.session(old_hash).await?.is_none() {
+            return Ok(None);
+        }
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE sessions SET id_hash = $2 WHERE id_hash = $1")
+            .bind(old_hash)
+            .bind(new_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        // Moved by this request or by another one meanwhile: either way it is under the new
+        // hash now.
+        self.session(new_hash).await
+    }
+
     pub async fn sessions_epoch(&self) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT value FROM site_state WHERE key = 'sessions_epoch'")

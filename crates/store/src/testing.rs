@@ -8,7 +8,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use masthead_core::{EmailAddress, new_id, secret};
+use masthead_core::{EmailAddress, new_id};
 
 use crate::{Backend, Result, Store, jobs::Worker, now_ms, readers::Reader};
 
@@ -111,13 +111,14 @@ impl Drop for TestDb {
 impl Store {
     /// Test support: the account of `email` (registered now if it has none, as a reader
     /// registering with the Daily Edition off would be) with a session for the cookie value
-    /// `session_token`, valid for `valid_for`. It writes what completing a sign-in writes (the
-    /// reader, their last sign-in, the session row keyed by [`secret::hash_secret`] of the
-    /// token), without a request, an email or a job: for tests whose subject is not signing in.
+    /// whose stored form is `session_hash` (the app's keyed hash of the cookie value), valid
+    /// for `valid_for`. It writes what completing a sign-in writes (the reader, their last
+    /// sign-in, the session row), without a request, an email or a job: for tests whose
+    /// subject is not signing in.
     pub async fn open_session_for_tests(
         &self,
         email: &EmailAddress,
-        session_token: &str,
+        session_hash: &str,
         valid_for: Duration,
     ) -> Result<Reader> {
         let now = now_ms();
@@ -150,7 +151,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at, staff) VALUES ($1, $2, $3, $4, $3, $5)",
         )
-        .bind(secret::hash_secret(session_token))
+        .bind(session_hash)
         .bind(&reader_id)
         .bind(now)
         .bind(now + valid_for.as_millis() as i64)

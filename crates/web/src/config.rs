@@ -23,6 +23,10 @@ pub struct WebConfig {
     pub epoch_poll: std::time::Duration,
     /// A bearer token that opens `/metrics` to non-loopback clients.
     pub metrics_token: Option<String>,
+    /// The key under which sign-in codes, links and session tokens are hashed
+    /// (`MASTHEAD_TOKEN_KEY`); None: the key file `DATA/token.key`, made on first start
+    /// (`masthead_jobs::token_key`). Several nodes must share one key.
+    pub token_key: Option<String>,
     /// `smtp://…` or `smtps://…`; None writes emails to `DATA/outbox/`.
     pub smtp_url: Option<String>,
     /// The sender of every email, e.g. `The Meridian Courier <news@example.org>`.
@@ -68,6 +72,7 @@ impl std::fmt::Debug for WebConfig {
             page_cache_bytes,
             epoch_poll,
             metrics_token,
+            token_key,
             smtp_url,
             mail_from,
             rate_limits,
@@ -92,6 +97,7 @@ impl std::fmt::Debug for WebConfig {
             .field("page_cache_bytes", page_cache_bytes)
             .field("epoch_poll", epoch_poll)
             .field("metrics_token", &metrics_token.as_ref().map(|_| "****"))
+            .field("token_key", &token_key.as_ref().map(|_| "****"))
             .field(
                 "smtp_url",
                 &smtp_url.as_deref().map(masthead_store::mask_url),
@@ -154,6 +160,7 @@ impl WebConfig {
             page_cache_bytes: 64 * 1024 * 1024,
             epoch_poll: std::time::Duration::from_secs(1),
             metrics_token: None,
+            token_key: None,
             smtp_url: None,
             mail_from: "Masthead <no-reply@localhost>".into(),
             rate_limits: crate::RateLimits::default(),
@@ -186,10 +193,12 @@ mod tests {
     fn debug_masks_the_secrets() {
         let mut config = WebConfig::new("/data".into());
         config.metrics_token = Some("metrics-secret-token".into());
+        config.token_key = Some("token-key-secret".into());
         config.smtp_url = Some("smtps://mailer:smtp-password@mail.example:465".into());
         let shown = format!("{config:?}");
         assert!(!shown.contains("metrics-secret-token"), "{shown}");
         assert!(!shown.contains("smtp-password"), "{shown}");
+        assert!(!shown.contains("token-key-secret"), "{shown}");
         assert!(shown.contains("mail.example"), "{shown}");
         assert!(shown.contains("****"), "{shown}");
     }

@@ -104,11 +104,18 @@ impl Application {
             config.search_rebuild_before_serving_max,
         )
         .await?;
+        let tokens = masthead_jobs::token_key::load_token_hasher(
+            &store,
+            &config.data_dir,
+            config.token_key.as_deref(),
+        )
+        .await?;
         let jobs = Arc::new(masthead_jobs::JobEnv::new(
             store.clone(),
             &config.mail_settings(),
             config.site_settings(),
             Some(search.clone()),
+            tokens,
         )?);
         // Every feature that keeps data about readers registers what deleting one erases.
         let erasures = masthead_store::erasure::Erasures::new().with(

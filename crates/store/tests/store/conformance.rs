@@ -562,16 +562,12 @@ async fn a_burst_of_wrong_codes_gets_no_more_tries_than_a_request_allows() {
     let code = "12345678";
     let issued = db
         .store
-        .issue_sign_in_secrets(
-            &id,
-            &secret::hash_secret("token"),
-            &secret::hash_secret(code),
-        )
+        .issue_sign_in_secrets(&id, &secret::sha256_hex("token"), &secret::sha256_hex(code))
         .await
         .unwrap();
     assert!(issued);
     let session = || NewSession {
-        id_hash: secret::hash_secret(&secret::random_token()),
+        id_hash: secret::sha256_hex(&secret::random_token()),
         lengths: SessionLengths {
             reader_ms: 60_000,
             staff_ms: 60_000,
@@ -582,7 +578,7 @@ async fn a_burst_of_wrong_codes_gets_no_more_tries_than_a_request_allows() {
     for i in 0..20 {
         let (store, email, s) = (db.store.clone(), email.clone(), session());
         guesses.spawn(async move {
-            let wrong = secret::hash_secret(&format!("{:08}", 50_000_000 + i));
+            let wrong = secret::sha256_hex(&format!("{:08}", 50_000_000 + i));
             store
                 .sign_in_with_code(&email, &wrong, None, &s)
                 .await
@@ -604,7 +600,7 @@ async fn a_burst_of_wrong_codes_gets_no_more_tries_than_a_request_allows() {
     // The right code now finds no tries left.
     let outcome = db
         .store
-        .sign_in_with_code(&email, &secret::hash_secret(code), None, &session())
+        .sign_in_with_code(&email, &secret::sha256_hex(code), None, &session())
         .await
         .unwrap();
     assert!(matches!(outcome, CodeOutcome::NoneLive), "{outcome:?}");

@@ -116,9 +116,9 @@ pub async fn code_submit(
         .store
         .sign_in_with_code(
             &email,
-            &secret::hash_secret(&code),
-            binding_hash(&headers).as_deref(),
-            &new_session(&session),
+            &app.hash_token(&code),
+            binding_hash(&app, &headers).as_deref(),
+            &new_session(&app, &session),
         )
         .await?;
     match outcome {
@@ -154,7 +154,7 @@ pub async fn link_page(
     }
     let Some(req) = app
         .store
-        .peek_sign_in_token(&secret::hash_secret(&token))
+        .peek_sign_in_token(&app.hash_token(&token))
         .await?
     else {
         return Err(link_invalid());
@@ -182,9 +182,9 @@ pub async fn link_submit(
     let done = if secret::looks_like_token(&f.token) {
         app.store
             .sign_in_with_token(
-                &secret::hash_secret(&f.token),
-                binding_hash(&headers).as_deref(),
-                &new_session(&session),
+                &app.hash_token(&f.token),
+                binding_hash(&app, &headers).as_deref(),
+                &new_session(&app, &session),
             )
             .await?
     } else {
@@ -200,15 +200,15 @@ pub async fn link_submit(
 }
 
 /// The hash of this browser's binding cookie (staff links work only where they were asked for).
-fn binding_hash(headers: &HeaderMap) -> Option<String> {
+fn binding_hash(app: &AppState, headers: &HeaderMap) -> Option<String> {
     cookies::get(headers, cookies::BIND)
         .filter(|t| secret::looks_like_token(t))
-        .map(secret::hash_secret)
+        .map(|t| app.hash_token(t))
 }
 
-fn new_session(token: &str) -> NewSession {
+fn new_session(app: &AppState, token: &str) -> NewSession {
     NewSession {
-        id_hash: secret::hash_secret(token),
+        id_hash: app.hash_token(token),
         lengths: SessionLengths {
             reader_ms: SESSION_DAYS * 86_400_000,
             staff_ms: STAFF_SESSION_HOURS * 3_600_000,

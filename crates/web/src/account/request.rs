@@ -10,7 +10,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use masthead_core::{EmailAddress, secret};
+use masthead_core::EmailAddress;
 use masthead_store::{
     rate_limit::{RateKey, RateLimit},
     sign_in::{NewSignInRequest, Purpose, SignInRequest},
@@ -81,7 +81,7 @@ pub(super) async fn submit_request(
     target: &str,
 ) -> Result<Response, WebError> {
     let (bind, new_bind) = cookies::binding_token(headers);
-    req.bind_hash = Some(secret::hash_secret(&bind));
+    req.bind_hash = Some(app.hash_token(&bind));
     let limits = email_limits(app, peer, recipient);
     let Some(id) = app.store.create_sign_in_request(&req, &limits).await? else {
         return Err(too_many());

@@ -6,7 +6,6 @@ use axum::{
     http::{HeaderMap, header},
     response::{IntoResponse, Redirect, Response},
 };
-use masthead_core::secret;
 
 use super::request::NoFields;
 use crate::{
@@ -21,8 +20,10 @@ pub async fn sign_out(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     if let Some(token) = cookies::session_token(&headers) {
+        app.store.delete_session(&app.hash_token(token)).await?;
+        // A session opened before keyed hashes and not used since is stored unkeyed.
         app.store
-            .delete_session(&secret::hash_secret(token))
+            .delete_session(&masthead_core::secret::sha256_hex(token))
             .await?;
         app.refresh_sessions_epoch().await?;
     }

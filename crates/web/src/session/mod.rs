@@ -99,6 +99,12 @@ impl SessionCache {
 }
 
 impl AppState {
+    /// The stored form of a secret of ours (a session cookie, a link, a code, a binding):
+    /// keyed with the site's token key (`masthead_core::secret::TokenHasher`).
+    pub(crate) fn hash_token(&self, secret: &str) -> String {
+        self.jobs.tokens.hash(secret)
+    }
+
     pub(crate) fn secure_cookies(&self) -> bool {
         self.config.is_https()
     }
@@ -108,13 +114,26 @@ impl AppState {
         let Some(token) = cookies::session_token(headers) else {
             return Ok(None);
         };
-        let id_hash = secret::hash_secret(token);
+        let id_hash = self.hash_token(token);
         if let Some(s) = self.sessions.get(&id_hash) {
             return Ok(Some(s));
         }
         let epoch = self.sessions.epoch.load(Ordering::Acquire);
-        let Some(row) = self.store.session(&id_hash).await? else {
-            return Ok(None);
+        let row = match self.store.session(&id_hash).await? {
+            Some(row) => row,
+            // Opened before secrets were hashed with the site's key: its row is keyed by the
+            // bare SHA-256 of the cookie. Found once, it is re-keyed in place, so the cookie
+            // keeps working and the unkeyed hash leaves the database. (Sign-in links and codes
+            // live 15 minutes and get no such path: one sent just before the upgrade asks for
+            // a new one.)
+            None => match self
+                .store
+                .rekey_session(&secret::sha256_hex(token), &id_hash)
+                .await?
+            {
+                Some(row) => row,
+                None => return Ok(None),
+            },
         };
         let session = Arc::new(row);
         let entry = Entry {

@@ -621,6 +621,8 @@ async fn second_node(app: &crate::common::TestApp) -> (String, tokio::sync::ones
     config.listen = "127.0.0.1:0".into();
     config.epoch_poll = Duration::from_millis(100);
     config.run_worker = false;
+    // Nodes share the token key (a node with a key of its own refuses to start).
+    config.token_key = Some(std::fs::read_to_string(app.db.data_dir().join("token.key")).unwrap());
     let node = masthead_web::Application::build(config, app.db.store.clone())
         .await
         .unwrap();
@@ -849,5 +851,36 @@ async fn per_ip_limits_see_through_trusted_proxies_only_and_count_ipv6_by_its_64
         let expected = if i < 2 { 303 } else { 429 };
         assert_eq!(sign_in_via(&app, &b, &email, fwd).await, expected, "{fwd}");
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_stored_before_keyed_hashes_keeps_working_and_is_rekeyed() {
+    let app = crate::common::spawn_app().await;
+    let email = masthead_core::EmailAddress::parse("old-timer@example.com").unwrap();
+    let token = masthead_core::secret::random_token();
+    let legacy = masthead_core::secret::sha256_hex(&token);
+    app.db
+        .store
+        .open_session_for_tests(&email, &legacy, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let b = Browser::new();
+    b.set_cookie(&app, &format!("mh_session={token}"));
+    assert_eq!(
+        b.signed_in_as(&app).await.as_deref(),
+        Some("old-timer@example.com")
+    );
+    let keyed = app.state.jobs.tokens.hash(&token);
+    assert!(
+        app.db.store.session(&legacy).await.unwrap().is_none(),
+        "the unkeyed hash is gone"
+    );
+    assert!(app.db.store.session(&keyed).await.unwrap().is_some());
+    // The stored form of a secret says nothing without the key: not the bare SHA-256.
+    assert_ne!(keyed, legacy);
+    assert_eq!(keyed.len(), 64);
+    // Still signed in (now through the keyed row), and signing out ends it.
+    assert!(b.signed_in_as(&app).await.is_some());
     app.stop().await;
 }

@@ -137,7 +137,7 @@ impl TestApp {
         let token = masthead_core::secret::random_token();
         self.db
             .store
-            .open_session_for_tests(&address, &token, valid_for)
+            .open_session_for_tests(&address, &self.state.jobs.tokens.hash(&token), valid_for)
             .await
             .unwrap();
         browser.set_cookie(self, &format!("mh_session={token}"));
