@@ -72,7 +72,8 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let signed_in = crate::session::cookies::session_token(req.headers()).is_some();
+    let signed_in =
+        crate::session::cookies::session_token(req.headers(), app.secure_cookies()).is_some();
     // Kept for the redirect lookup of a 404 (a `Uri` clone shares its bytes).
     let uri = matches!(method, Some("GET" | "HEAD")).then(|| req.uri().clone());
     let mut res = match method {

@@ -186,7 +186,7 @@ pub async fn form_page(
     status: StatusCode,
     extra: minijinja::Value,
 ) -> Result<Response, WebError> {
-    let (csrf, new_csrf) = cookies::csrf_token(headers);
+    let (csrf, new_csrf) = cookies::csrf_token(headers, app.secure_cookies());
     let html = form_html(app, headers, template, title, path, &csrf, extra).await?;
     Ok(form_response(app, status, html, &csrf, new_csrf))
 }
@@ -208,7 +208,7 @@ pub async fn form_html(
         site => &site,
         page => PageMeta::new(&site, title, "", path),
         now_year => now_year(app),
-        signed_in => cookies::session_token(headers).is_some(),
+        signed_in => cookies::session_token(headers, app.secure_cookies()).is_some(),
         csrf,
         ..extra
     };

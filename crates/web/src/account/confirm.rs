@@ -201,7 +201,7 @@ pub async fn link_submit(
 
 /// The hash of this browser's binding cookie (staff links work only where they were asked for).
 fn binding_hash(app: &AppState, headers: &HeaderMap) -> Option<String> {
-    cookies::get(headers, cookies::BIND)
+    cookies::get(headers, cookies::BIND, app.secure_cookies())
         .filter(|t| secret::looks_like_token(t))
         .map(|t| app.hash_token(t))
 }

@@ -80,7 +80,7 @@ pub(super) async fn submit_request(
     recipient: &EmailAddress,
     target: &str,
 ) -> Result<Response, WebError> {
-    let (bind, new_bind) = cookies::binding_token(headers);
+    let (bind, new_bind) = cookies::binding_token(headers, app.secure_cookies());
     req.bind_hash = Some(app.hash_token(&bind));
     let limits = email_limits(app, peer, recipient);
     let Some(id) = app.store.create_sign_in_request(&req, &limits).await? else {
@@ -223,7 +223,7 @@ async fn pending_request(
     app: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<SignInRequest>, WebError> {
-    match cookies::get(headers, cookies::PENDING) {
+    match cookies::get(headers, cookies::PENDING, app.secure_cookies()) {
         Some(id) if id.len() == 36 => Ok(app.store.sign_in_request(id).await?),
         _ => Ok(None),
     }

@@ -19,7 +19,7 @@ pub async fn sign_out(
     headers: HeaderMap,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    if let Some(token) = cookies::session_token(&headers) {
+    if let Some(token) = cookies::session_token(&headers, app.secure_cookies()) {
         app.store.delete_session(&app.hash_token(token)).await?;
         // A session opened before keyed hashes and not used since is stored unkeyed.
         app.store

@@ -316,7 +316,7 @@ pub async fn show(
         let hash = xxhash_rust::xxh3::xxh3_64(facts.as_bytes());
         format!("{}:{}:{page}:{hash:016x}", head.article_id, sort.as_str())
     });
-    let (csrf, new_csrf) = crate::session::cookies::csrf_token(headers);
+    let (csrf, new_csrf) = crate::session::cookies::csrf_token(headers, app.secure_cookies());
     if let Some(html) = key.as_ref().and_then(|k| app.comments.reader_pages.get(k)) {
         let html = html.replace(&app.comments.csrf_marker, &csrf);
         return Ok(views::form_response(app, status, html, &csrf, new_csrf));

@@ -71,9 +71,10 @@ struct Variant {
 }
 
 impl Variant {
-    fn of(headers: &HeaderMap) -> Self {
+    fn of(app: &AppState, headers: &HeaderMap) -> Self {
         Self {
-            signed_in: crate::session::cookies::session_token(headers).is_some(),
+            signed_in: crate::session::cookies::session_token(headers, app.secure_cookies())
+                .is_some(),
         }
     }
 
@@ -95,7 +96,7 @@ pub async fn front_page(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let v = Variant::of(&headers);
+    let v = Variant::of(&app, &headers);
     let page = app
         .cache
         .get_or_render(&v.key("front"), render_front(&app, v))
@@ -194,7 +195,7 @@ async fn list_page(
         return Err(WebError::NotFound);
     };
     let page_no = q.page()?;
-    let v = Variant::of(headers);
+    let v = Variant::of(app, headers);
     let key = v.key(&format!("{}:{slug}:{page_no}", kind.name()));
     let page = app
         .cache

@@ -28,7 +28,8 @@ pub async fn search_page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let signed_in = crate::session::cookies::session_token(&headers).is_some();
+    let signed_in =
+        crate::session::cookies::session_token(&headers, app.secure_cookies()).is_some();
     let params = match Params::from_query(raw.as_deref()) {
         Ok(p) => p,
         Err(msg) => return uncached(&app, signed_in, &Params::default(), Some(msg)).await,

@@ -3,6 +3,15 @@
 //!
 //! Every cookie is HttpOnly, SameSite=Lax, Path=/, and Secure when the site is served over
 //! HTTPS (`MASTHEAD_PUBLIC_URL` starts with https://).
+//!
+//! On HTTPS every name carries the `__Host-` prefix *(security review 11)*: browsers accept such
+//! a cookie only from this very host, over HTTPS, with `Path=/` and no `Domain`, so a sibling
+//! site (another subdomain of the publisher's, or a look-alike on the same parent domain)
+//! cannot plant a session or a CSRF cookie of its choosing. Only the prefixed names are read
+//! there: readers signed in before the prefix sign in once more. Plain HTTP (the demo at
+//! http://127.0.0.1) cannot use the prefix and keeps the bare names.
+
+use std::borrow::Cow;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use masthead_core::secret;
@@ -13,14 +22,29 @@ pub const PENDING: &str = "mh_pending";
 /// Binds sign-in requests to the browser that made them (staff links work only there).
 pub const BIND: &str = "mh_bind";
 
+/// The name a cookie has on the wire: `__Host-NAME` on HTTPS (see the module docs).
+pub fn wire_name(name: &str, secure: bool) -> Cow<'_, str> {
+    if secure {
+        Cow::Owned(format!("__Host-{name}"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
 /// The value of a cookie in the request, if present and plausible (at most 128 characters:
-/// every token of ours is shorter).
-pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    get_up_to(headers, name, 128)
+/// every token of ours is shorter). `secure`: the site is on HTTPS (the name is prefixed).
+pub fn get<'a>(headers: &'a HeaderMap, name: &str, secure: bool) -> Option<&'a str> {
+    get_up_to(headers, name, secure, 128)
 }
 
 /// The value of a cookie of at most `max` characters.
-pub fn get_up_to<'a>(headers: &'a HeaderMap, name: &str, max: usize) -> Option<&'a str> {
+pub fn get_up_to<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+    secure: bool,
+    max: usize,
+) -> Option<&'a str> {
+    let name = wire_name(name, secure);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -34,6 +58,7 @@ pub fn get_up_to<'a>(headers: &'a HeaderMap, name: &str, max: usize) -> Option<&
 
 /// A `Set-Cookie` value; `max_age` None makes a session cookie, Some(0) deletes.
 pub fn set(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
+    let name = wire_name(name, secure);
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -49,21 +74,21 @@ pub fn delete(name: &str, secure: bool) -> HeaderValue {
 }
 
 /// The session cookie's token, if it looks like one of ours.
-pub fn session_token(headers: &HeaderMap) -> Option<&str> {
-    get(headers, SESSION).filter(|t| secret::looks_like_token(t))
+pub fn session_token(headers: &HeaderMap, secure: bool) -> Option<&str> {
+    get(headers, SESSION, secure).filter(|t| secret::looks_like_token(t))
 }
 
 /// The browser's CSRF token, and whether it had to be made (then it must be set).
-pub fn csrf_token(headers: &HeaderMap) -> (String, bool) {
-    match get(headers, CSRF).filter(|t| secret::looks_like_token(t)) {
+pub fn csrf_token(headers: &HeaderMap, secure: bool) -> (String, bool) {
+    match get(headers, CSRF, secure).filter(|t| secret::looks_like_token(t)) {
         Some(t) => (t.to_owned(), false),
         None => (secret::random_token(), true),
     }
 }
 
 /// The browser's binding token, and whether it had to be made (then it must be set).
-pub fn binding_token(headers: &HeaderMap) -> (String, bool) {
-    match get(headers, BIND).filter(|t| secret::looks_like_token(t)) {
+pub fn binding_token(headers: &HeaderMap, secure: bool) -> (String, bool) {
+    match get(headers, BIND, secure).filter(|t| secret::looks_like_token(t)) {
         Some(t) => (t.to_owned(), false),
         None => (secret::random_token(), true),
     }
@@ -78,12 +103,12 @@ pub fn binding_token(headers: &HeaderMap) -> (String, bool) {
 ///
 /// A browser that says the request is cross-site or from a sibling site is refused whatever
 /// the token.
-pub fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+pub fn csrf_ok(headers: &HeaderMap, submitted: &str, secure: bool) -> bool {
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if matches!(fetch_site, Some("cross-site" | "same-site")) {
         return false;
     }
-    let token_ok = get(headers, CSRF).is_some_and(|cookie| {
+    let token_ok = get(headers, CSRF, secure).is_some_and(|cookie| {
         secret::looks_like_token(cookie) && secret::secrets_equal(cookie, submitted)
     });
     token_ok || fetch_site == Some("same-origin") || origin_is_host(headers)
@@ -113,17 +138,38 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; mh_csrf=abc; b=2"),
         );
-        assert_eq!(get(&h, "mh_csrf"), Some("abc"));
-        assert_eq!(get(&h, "b"), Some("2"));
-        assert_eq!(get(&h, "zz"), None);
-        assert!(!csrf_ok(&h, "abc"), "not a token of ours");
+        assert_eq!(get(&h, "mh_csrf", false), Some("abc"));
+        assert_eq!(get(&h, "b", false), Some("2"));
+        assert_eq!(get(&h, "zz", false), None);
+        assert!(!csrf_ok(&h, "abc", false), "not a token of ours");
         let t = secret::random_token();
         h.insert(
             header::COOKIE,
             HeaderValue::from_str(&format!("mh_csrf={t}")).unwrap(),
         );
-        assert!(csrf_ok(&h, &t));
-        assert!(!csrf_ok(&h, &secret::random_token()));
+        assert!(csrf_ok(&h, &t, false));
+        assert!(!csrf_ok(&h, &secret::random_token(), false));
+    }
+
+    #[test]
+    fn on_https_only_the_host_prefixed_names_count() {
+        let t = secret::random_token();
+        let mut h = HeaderMap::new();
+        // A cookie planted by a sibling site under the bare name is not read on HTTPS.
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("mh_session={t}; mh_csrf={t}")).unwrap(),
+        );
+        assert_eq!(session_token(&h, true), None);
+        assert!(!csrf_ok(&h, &t, true));
+        assert_eq!(session_token(&h, false), Some(t.as_str()));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("__Host-mh_session={t}; __Host-mh_csrf={t}")).unwrap(),
+        );
+        assert_eq!(session_token(&h, true), Some(t.as_str()));
+        assert!(csrf_ok(&h, &t, true));
+        assert_eq!(session_token(&h, false), None);
     }
 
     #[test]
@@ -131,7 +177,7 @@ mod tests {
         let c = set(SESSION, "x", Some(60), true);
         assert_eq!(
             c,
-            "mh_session=x; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+            "__Host-mh_session=x; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
         );
         assert_eq!(
             delete(CSRF, false),
@@ -148,18 +194,20 @@ mod tests {
             }
             h
         };
-        assert!(!csrf_ok(&h(&[]), ""), "no proof at all");
-        assert!(csrf_ok(&h(&[("sec-fetch-site", "same-origin")]), ""));
+        assert!(!csrf_ok(&h(&[]), "", false), "no proof at all");
+        assert!(csrf_ok(&h(&[("sec-fetch-site", "same-origin")]), "", false));
         assert!(csrf_ok(
             &h(&[("origin", "https://news.example"), ("host", "news.example")]),
-            ""
+            "",
+            true
         ));
         assert!(csrf_ok(
             &h(&[
                 ("origin", "http://127.0.0.1:8080"),
                 ("host", "127.0.0.1:8080")
             ]),
-            ""
+            "",
+            false
         ));
         for bad in [
             h(&[("origin", "https://evil.example"), ("host", "news.example")]),
@@ -175,7 +223,7 @@ mod tests {
             ]),
             h(&[("sec-fetch-site", "same-site")]),
         ] {
-            assert!(!csrf_ok(&bad, ""), "{bad:?}");
+            assert!(!csrf_ok(&bad, "", false), "{bad:?}");
         }
         // A cross-site request is refused even with a valid token.
         let t = secret::random_token();
@@ -184,6 +232,6 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_str(&format!("mh_csrf={t}")).unwrap(),
         );
-        assert!(!csrf_ok(&cross, &t));
+        assert!(!csrf_ok(&cross, &t, false));
     }
 }

@@ -147,7 +147,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
                         .into(),
                 )
             })?;
-        if !cookies::csrf_ok(&headers, &f.csrf) {
+        if !cookies::csrf_ok(&headers, &f.csrf, app.secure_cookies()) {
             // Back to the page the form was on, when the browser says which (same site only).
             let back = headers
                 .get(header::REFERER)

@@ -111,7 +111,7 @@ impl AppState {
 
     /// The live session of the request's cookie, if any: from this node's cache, or one read.
     pub(crate) async fn session(&self, headers: &HeaderMap) -> Result<Option<Session>, WebError> {
-        let Some(token) = cookies::session_token(headers) else {
+        let Some(token) = cookies::session_token(headers, self.secure_cookies()) else {
             return Ok(None);
         };
         let id_hash = self.hash_token(token);

@@ -175,7 +175,7 @@ impl AppState {
         gate: &Gate,
         counting: Counting,
     ) -> Result<Access, WebError> {
-        let has_session = cookies::session_token(headers).is_some();
+        let has_session = cookies::session_token(headers, self.secure_cookies()).is_some();
         if gate.access == AccessLevel::Free {
             // Nothing to protect: the cookie's presence picks the header variant, no query.
             return Ok(Access {
@@ -188,6 +188,7 @@ impl AppState {
         let state = self.wall.codec.decode(cookies::get_up_to(
             headers,
             METER_COOKIE,
+            self.secure_cookies(),
             meter::MAX_COOKIE_LEN,
         ));
         let now = masthead_store::now_ms();

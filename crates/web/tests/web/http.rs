@@ -330,3 +330,46 @@ async fn hsts_only_when_readers_come_over_https() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn on_https_cookies_carry_the_host_prefix_and_bare_names_are_ignored() {
+    let app = crate::common::spawn_app_with(|c| c.public_url = "https://news.example".into()).await;
+    let res = app.get("/sign-in").await;
+    let set: Vec<_> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        set.iter().any(|c| c.starts_with("__Host-mh_csrf=")
+            && c.contains("; Secure")
+            && c.contains("Path=/")),
+        "{set:?}"
+    );
+    assert!(set.iter().all(|c| c.starts_with("__Host-")), "{set:?}");
+
+    // A session planted under the bare name (as a sibling site could) signs nobody in.
+    let token = masthead_core::secret::random_token();
+    let email = masthead_core::EmailAddress::parse("ana@example.com").unwrap();
+    app.db
+        .store
+        .open_session_for_tests(
+            &email,
+            &app.state.jobs.tokens.hash(&token),
+            std::time::Duration::from_secs(3600),
+        )
+        .await
+        .unwrap();
+    let account = |cookie: String| {
+        app.client
+            .get(app.url("/account"))
+            .header("cookie", cookie)
+            .send()
+    };
+    let res = account(format!("mh_session={token}")).await.unwrap();
+    assert_eq!(res.status(), 303, "signed out: sent to sign in");
+    let res = account(format!("__Host-mh_session={token}")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
