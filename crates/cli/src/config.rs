@@ -247,8 +247,10 @@ impl Settings {
         )?;
         web.rate_limits.emails_per_ip =
             limit("MASTHEAD_RATE_EMAILS_PER_IP", defaults.emails_per_ip)?;
-        web.rate_limits.attempts_per_ip =
-            limit("MASTHEAD_RATE_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?;
+        web.rate_limits.attempts_per_minute = limit(
+            "MASTHEAD_RATE_ATTEMPTS_PER_MINUTE",
+            defaults.attempts_per_minute,
+        )?;
         if let Some(v) = env("MASTHEAD_TRUSTED_PROXIES") {
             web.trusted_proxies = masthead_web::parse_trusted_proxies(&v)
                 .map_err(|e| anyhow::anyhow!("MASTHEAD_TRUSTED_PROXIES={v}: {e}"))?;

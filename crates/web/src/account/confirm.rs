@@ -19,7 +19,7 @@ use masthead_store::{
 };
 use serde::Deserialize;
 
-use super::{AccountQuery, SESSION_DAYS, STAFF_SESSION_HOURS, render, request::too_many};
+use super::{AccountQuery, SESSION_DAYS, STAFF_SESSION_HOURS, render};
 use crate::{
     AppState,
     client_ip::ClientIp,
@@ -41,12 +41,22 @@ pub struct LinkForm {
     token: String,
 }
 
-/// Failed link and code attempts per client address.
+/// Failed link and code attempts per client address, per minute (see `RateLimits`).
 fn attempt_limit(app: &AppState, peer: &ClientIp) -> RateLimit {
-    RateLimit::per_hour(
+    RateLimit::per_minute(
         RateKey::SignInFailuresFromIp(peer.limit_key()),
-        app.config.rate_limits.attempts_per_ip,
+        app.config.rate_limits.attempts_per_minute,
     )
+}
+
+/// "Wait a minute": this address tried several wrong codes or dead links just now.
+fn too_many_attempts() -> WebError {
+    Refusal::too_many(
+        "Several codes that were not right were tried from your network in the last minute. Please wait a minute and try again. A link from your email works at any time.",
+        60,
+        ("/", "Back to the front page"),
+    )
+    .into()
 }
 
 /// Before trying a code or a link: the per-IP limit of failed attempts (only failures are
@@ -57,7 +67,7 @@ async fn check_attempt(app: &AppState, peer: &ClientIp) -> Result<(), WebError> 
         .rate_limit_reached(&attempt_limit(app, peer))
         .await?
     {
-        return Err(too_many());
+        return Err(too_many_attempts());
     }
     Ok(())
 }

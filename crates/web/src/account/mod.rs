@@ -44,15 +44,20 @@ pub const SESSION_DAYS: i64 = 30;
 /// its sessions are short (a working day).
 pub const STAFF_SESSION_HOURS: i64 = 12;
 
-/// Rate limits of the account forms, per hour. The defaults suit a newsroom's readers; a site
-/// whose readers share few IP addresses (a university, a company behind one NAT) may raise the
-/// per-IP ones (`MASTHEAD_RATE_EMAILS_PER_IP`, `MASTHEAD_RATE_ATTEMPTS_PER_IP`).
+/// Rate limits of the account forms. The defaults suit a newsroom's readers; a site whose
+/// readers share few IP addresses (a university, a company behind one NAT) may raise the
+/// per-IP ones (`MASTHEAD_RATE_EMAILS_PER_IP`, `MASTHEAD_RATE_ATTEMPTS_PER_MINUTE`).
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {
+    /// Sign-in emails to one address, per hour.
     pub emails_per_address: i64,
+    /// Sign-in emails asked for from one client, per hour.
     pub emails_per_ip: i64,
-    /// Code and link attempts.
-    pub attempts_per_ip: i64,
+    /// Failed codes and links from one client, per minute. A minute, not an hour: the limit
+    /// must slow a guesser down without locking out, for an hour, every reader who shares
+    /// the guesser's address (a newsroom's office, a mobile carrier's NAT). Guessing stays
+    /// hopeless: each code also dies after five wrong tries, and emails are limited per hour.
+    pub attempts_per_minute: i64,
 }
 
 impl Default for RateLimits {
@@ -60,7 +65,7 @@ impl Default for RateLimits {
         Self {
             emails_per_address: 5,
             emails_per_ip: 30,
-            attempts_per_ip: 60,
+            attempts_per_minute: 10,
         }
     }
 }

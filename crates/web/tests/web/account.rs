@@ -884,3 +884,65 @@ async fn a_session_stored_before_keyed_hashes_keeps_working_and_is_rekeyed() {
     assert!(b.signed_in_as(&app).await.is_some());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn wrong_codes_from_one_address_slow_it_down_for_a_minute_and_links_still_work() {
+    let (app, smtp) =
+        crate::common::browser::spawn_with_smtp_and(|c| c.rate_limits.attempts_per_minute = 3)
+            .await;
+    // A guesser and a reader behind the same address (here: loopback, both).
+    register(&app, &smtp, &Browser::new(), "kim@example.com").await;
+    let guesser = Browser::new();
+    let reader = Browser::new();
+    for i in 0..3 {
+        let res = guesser
+            .submit(
+                &app,
+                "/sign-in/code",
+                "/sign-in/code",
+                &[("email", "victim@example.com"), ("code", "12345678")],
+            )
+            .await;
+        assert_eq!(res.status(), 400, "wrong code {i}");
+    }
+    let res = guesser
+        .submit(
+            &app,
+            "/sign-in/code",
+            "/sign-in/code",
+            &[("email", "victim@example.com"), ("code", "12345678")],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    // Slowed down for a minute, not locked out for an hour.
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(res.text().await.unwrap().contains("wait a minute"));
+    // The reader sharing the address: their link works at once.
+    reader
+        .submit(
+            &app,
+            "/sign-in",
+            "/sign-in",
+            &[("email", "kim@example.com")],
+        )
+        .await;
+    let mail = email_to(&smtp, "kim@example.com", 2).await;
+    let res = reader
+        .post_link(&app, &link_in(&mail.text), &link_in(&mail.text))
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "a valid link is never refused by the per-IP limit"
+    );
+    assert_eq!(
+        reader.signed_in_as(&app).await.as_deref(),
+        Some("kim@example.com")
+    );
+    app.stop().await;
+}
