@@ -154,6 +154,11 @@ impl CachedPage {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
+            // A date later than the server's clock is not a validator (RFC 9110 §13.1.3): a
+            // client that sends one gets the page, not a 304 it can never get out of.
+            if t > std::time::SystemTime::now() {
+                return false;
+            }
             return self.last_modified_secs <= since;
         }
         false

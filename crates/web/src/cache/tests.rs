@@ -69,6 +69,13 @@ fn conditional_requests() {
             .status(),
         StatusCode::OK
     );
+    // A date after the server's clock is no validator: the page, not a 304.
+    let future = "Fri, 01 Jan 2100 00:00:00 GMT";
+    assert_eq!(
+        page.respond(&headers(&[("if-modified-since", future)]))
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[test]
