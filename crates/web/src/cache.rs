@@ -264,6 +264,17 @@ impl PageCache {
         }
     }
 
+    /// A cache for a few large documents (sitemaps of up to 50,000 URLs, several MB each). It
+    /// has one shard: the general cache's shards each hold a share of its bytes, and refuse a
+    /// page larger than that share.
+    pub fn for_large_pages(max_bytes: u64) -> Self {
+        Self {
+            pages: Cache::with_weighter(1, max_bytes, PageWeight),
+            epoch: AtomicI64::new(-1),
+            sections: std::sync::RwLock::new(None),
+        }
+    }
+
     /// The content epoch this node knows of; pages rendered now are tagged with it.
     pub fn epoch(&self) -> i64 {
         self.epoch.load(Ordering::Acquire)

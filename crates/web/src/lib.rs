@@ -118,6 +118,7 @@ impl Application {
         let erasures = masthead_store::erasure::Erasures::new().with(
             masthead_store::comments::CommentsErasure(config.comments.on_delete),
         );
+        let feeds = feeds::FeedsState::new(config.page_cache_bytes);
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -130,7 +131,7 @@ impl Application {
             comments: comments::CommentsCache::new(),
             sessions: session::SessionCache::default(),
             erasures,
-            feeds: feeds::FeedsState::default(),
+            feeds,
         }));
         let router = router(state.clone());
         Ok(Self {

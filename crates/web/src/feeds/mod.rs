@@ -28,7 +28,7 @@ mod xml;
 
 pub use icons::LOGO_PNG;
 
-use crate::AppState;
+use crate::{AppState, PageCache};
 
 /// How feeds and sitemaps are made (`MASTHEAD_FEED_ITEMS`).
 #[derive(Debug, Clone)]
@@ -49,10 +49,21 @@ impl Default for FeedsConfig {
     }
 }
 
-/// This feature's runtime state: the generated icons.
-#[derive(Default)]
+/// This feature's runtime state: the generated icons, and the sitemaps (a cache of their own,
+/// of the page cache's size: a sitemap of 50,000 URLs is about 7 MB, more than one shard of
+/// the page cache holds).
 pub struct FeedsState {
     icons: icons::IconCache,
+    sitemaps: PageCache,
+}
+
+impl FeedsState {
+    pub fn new(cache_bytes: u64) -> Self {
+        Self {
+            icons: icons::IconCache::default(),
+            sitemaps: PageCache::for_large_pages(cache_bytes),
+        }
+    }
 }
 
 pub fn routes() -> axum::Router<AppState> {

@@ -14,7 +14,8 @@
 //!   1,000, with `news:publication`, `news:publication_date` and `news:title`. It is rebuilt
 //!   at every publication (the content epoch) and at least every ten minutes, so articles
 //!   leave it as they pass 48 hours.
-//! - Everything is served from the page cache with ETag, Last-Modified and compression.
+//! - Everything is served from the page cache (the sitemaps from one of their own, for their
+//!   size: `FeedsState`) with ETag, Last-Modified and compression.
 //!   Query strings are not read; a page number that is not a page is a 404.
 
 use axum::{
@@ -57,6 +58,13 @@ pub async fn robots(State(app): State<AppState>, headers: HeaderMap) -> Result<R
         .await?
         .ok_or(WebError::NotFound)?;
     Ok(page.respond(&headers))
+}
+
+/// The sitemaps' own cache, dropped with the content epoch like the page cache.
+fn sitemaps(app: &AppState) -> &crate::PageCache {
+    let cache = &app.feeds.sitemaps;
+    cache.observe_epoch(app.cache.epoch());
+    cache
 }
 
 /// URLs per sitemap page: the configured size, within the protocol's limits.
@@ -166,8 +174,7 @@ pub async fn sitemap(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let page = app
-        .cache
+    let page = sitemaps(&app)
         .get_or_render("sitemap.xml", render_sitemap(&app))
         .await?
         .ok_or(WebError::NotFound)?;
@@ -212,8 +219,7 @@ pub async fn sitemap_page(
         .filter(|n| !n.starts_with('0') && n.len() <= 6)
         .and_then(|n| n.parse::<usize>().ok())
         .ok_or(WebError::NotFound)?;
-    let page = app
-        .cache
+    let page = sitemaps(&app)
         .get_or_render(&format!("sitemap:{n}"), render_page(&app, n))
         .await?
         .ok_or(WebError::NotFound)?;
