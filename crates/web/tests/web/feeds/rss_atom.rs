@@ -277,10 +277,16 @@ async fn feeds_answer_conditional_requests_and_refuse_nothing_odd_with_a_5xx() {
 async fn a_headline_with_characters_xml_forbids_still_makes_valid_feeds() {
     let app = spawn_app().await;
     let dir = app.db.data_dir().join("odd");
+    // Published an hour ago, so that the news sitemap lists its headline too.
+    let published = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     write(
         &dir,
         "odd.md",
-        "---\nheadline: \"Tide\\x01 tables\\x0b change\\x1f again\"\nstandfirst: \"Bell\\a and\\x7f delete\"\nsection: city\nauthors: [ana-ribeiro]\npublished: 2026-07-20T08:00:00Z\naccess: free\n---\nA body with a form feed\\x0c here.\n",
+        &format!(
+            "---\nheadline: \"Tide\\x01 tables\\x0b change\\x1f again\"\nstandfirst: \"Bell\\a and\\x7f delete\"\nsection: city\nauthors: [ana-ribeiro]\npublished: {published}\naccess: free\n---\nA body with a form feed\\x0c here.\n"
+        ),
     );
     app.import(&dir).await;
     let headline: String = app
@@ -307,7 +313,50 @@ async fn a_headline_with_characters_xml_forbids_still_makes_valid_feeds() {
     for path in ["/sitemap.xml", "/sitemap-news.xml"] {
         let (status, _, body) = fetch(&app, path, &[]).await;
         assert_eq!(status, 200, "{path}");
-        check("sitemap", &body, json!({}));
+        let report = check("sitemap", &body, json!({}));
+        if path == "/sitemap-news.xml" {
+            assert_eq!(report["news"][0]["title"], "Tide tables change again");
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_scheduled_article_joins_the_feeds_and_sitemaps_when_it_is_published() {
+    let app = spawn_app().await;
+    let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
+    let dir = app.db.data_dir().join("embargo");
+    write(
+        &dir,
+        "embargo.md",
+        &format!(
+            "---\nheadline: \"EMBARGO-MARKER results\"\nsection: city\nauthors: [ana-ribeiro]\npublished: {}\naccess: free\n---\nThe results.\n",
+            at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ),
+    );
+    app.import(&dir).await;
+    let paths = [
+        "/feed.xml",
+        "/feed.atom",
+        "/city/feed.xml",
+        "/sitemap.xml",
+        "/sitemap-news.xml",
+    ];
+    for path in paths {
+        let (_, _, body) = fetch(&app, path, &[]).await;
+        assert!(!contains(&body, "embargo-marker"), "{path} before its time");
+        assert!(!contains(&body, "EMBARGO-MARKER"), "{path} before its time");
+    }
+    // Its time comes; the publication job runs (as the app's worker would).
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    app.run_due_jobs().await;
+    app.state.refresh_content_epoch().await.unwrap();
+    for path in paths {
+        let (_, _, body) = fetch(&app, path, &[]).await;
+        assert!(
+            contains(&body, "embargo-marker-results"),
+            "{path} after publication"
+        );
     }
     app.stop().await;
 }
