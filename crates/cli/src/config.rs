@@ -66,6 +66,7 @@ struct FileConfig {
     comments_close_after_days: Option<i64>,
     comments_on_delete: Option<String>,
     search_per_minute: Option<u32>,
+    feed_items: Option<usize>,
     max_connections: Option<usize>,
     header_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
@@ -229,6 +230,23 @@ impl Settings {
             })?,
             None => self.file.search_per_minute.unwrap_or(web.search_per_minute),
         };
+        web.feeds.items = match env("MASTHEAD_FEED_ITEMS") {
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .with_context(|| {
+                    format!("MASTHEAD_FEED_ITEMS={v} is not a whole number from 1 to 1000")
+                })?,
+            None => match self.file.feed_items {
+                Some(n) if !(1..=1000).contains(&n) => {
+                    bail!("feed_items = {n} in masthead.toml is not a whole number from 1 to 1000")
+                }
+                Some(n) => n,
+                None => web.feeds.items,
+            },
+        };
         let limit = |name: &str, default: i64| -> anyhow::Result<i64> {
             match env(name) {
                 Some(v) => v
@@ -388,6 +406,7 @@ impl Settings {
             comments = ?web.comments,
             server = ?web.server,
             search_per_minute = web.search_per_minute,
+            feed_items = web.feeds.items,
             "effective configuration"
         );
     }

@@ -23,6 +23,7 @@ const RESERVED: &[&str] = &[
     "sign-in",
     "register",
     "sitemap.xml",
+    "sitemaps",
     "static",
     "tag",
     "tags",

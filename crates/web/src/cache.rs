@@ -154,6 +154,11 @@ impl CachedPage {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
+            // A date later than the server's clock is not a validator (RFC 9110 §13.1.3): a
+            // client that sends one gets the page, not a 304 it can never get out of.
+            if t > std::time::SystemTime::now() {
+                return false;
+            }
             return self.last_modified_secs <= since;
         }
         false
@@ -254,6 +259,17 @@ impl PageCache {
         let estimated = (max_bytes / 30_000).max(16) as usize;
         Self {
             pages: Cache::with_weighter(estimated, max_bytes, PageWeight),
+            epoch: AtomicI64::new(-1),
+            sections: std::sync::RwLock::new(None),
+        }
+    }
+
+    /// A cache for a few large documents (sitemaps of up to 50,000 URLs, several MB each). It
+    /// has one shard: the general cache's shards each hold a share of its bytes, and refuse a
+    /// page larger than that share.
+    pub fn for_large_pages(max_bytes: u64) -> Self {
+        Self {
+            pages: Cache::with_weighter(1, max_bytes, PageWeight),
             epoch: AtomicI64::new(-1),
             sections: std::sync::RwLock::new(None),
         }

@@ -45,6 +45,8 @@ pub struct WebConfig {
     pub search_rebuild_before_serving_max: u64,
     /// Closing threads by age, and what deleted accounts' comments become.
     pub comments: crate::CommentsConfig,
+    /// Feed length and sitemap page size (`feeds`).
+    pub feeds: crate::FeedsConfig,
     /// The site's own reverse proxies, whose `X-Forwarded-For`/`Forwarded` name the client
     /// (`client_ip`); none by default: the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -81,6 +83,7 @@ impl std::fmt::Debug for WebConfig {
             search,
             search_rebuild_before_serving_max,
             comments,
+            feeds,
             server,
             search_per_minute,
             trusted_proxies,
@@ -112,6 +115,7 @@ impl std::fmt::Debug for WebConfig {
                 search_rebuild_before_serving_max,
             )
             .field("comments", comments)
+            .field("feeds", feeds)
             .field("server", server)
             .field("search_per_minute", search_per_minute)
             .field("trusted_proxies", trusted_proxies)
@@ -171,6 +175,7 @@ impl WebConfig {
             search: masthead_search::SearchOptions::default(),
             search_rebuild_before_serving_max: 10_000,
             comments: crate::CommentsConfig::default(),
+            feeds: crate::FeedsConfig::default(),
             server: crate::ServerLimits::default(),
             search_per_minute: 60,
         }

@@ -11,6 +11,7 @@ mod client_ip;
 mod comments;
 mod config;
 mod error;
+mod feeds;
 mod middleware;
 mod newsroom;
 mod ops;
@@ -33,6 +34,7 @@ pub use cache::PageCache;
 pub use client_ip::parse_trusted_proxies;
 pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
+pub use feeds::FeedsConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};
 pub use server::ServerLimits;
 pub use theme::Theme;
@@ -59,6 +61,8 @@ pub struct App {
     pub sessions: session::SessionCache,
     /// What each feature erases when a reader deletes their account.
     pub erasures: masthead_store::erasure::Erasures,
+    /// Feeds, sitemaps and icons (`feeds`): the generated icons.
+    pub feeds: feeds::FeedsState,
 }
 
 impl std::ops::Deref for AppState {
@@ -121,6 +125,7 @@ impl Application {
         let erasures = masthead_store::erasure::Erasures::new().with(
             masthead_store::comments::CommentsErasure(config.comments.on_delete),
         );
+        let feeds = feeds::FeedsState::new(config.page_cache_bytes);
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -133,6 +138,7 @@ impl Application {
             comments: comments::CommentsCache::new(),
             sessions: session::SessionCache::default(),
             erasures,
+            feeds,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -214,6 +220,7 @@ fn router(state: AppState) -> Router {
         .merge(search::routes())
         .merge(comments::routes())
         .merge(newsroom::routes())
+        .merge(feeds::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

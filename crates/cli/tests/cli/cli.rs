@@ -245,6 +245,7 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
             "many",
             "MASTHEAD_SEARCH_PER_MINUTE=many",
         ),
+        ("MASTHEAD_FEED_ITEMS", "0", "MASTHEAD_FEED_ITEMS=0"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
             .args(["--data", db.data_dir().to_str().unwrap()])

@@ -7,8 +7,10 @@ use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Result, Store, StoreError};
 
+mod syndication;
 mod write;
 
+pub use syndication::{FeedExtras, SitemapArticle, SitemapListing, SitemapListings};
 pub use write::PublishArticle;
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -69,6 +69,13 @@ fn conditional_requests() {
             .status(),
         StatusCode::OK
     );
+    // A date after the server's clock is no validator: the page, not a 304.
+    let future = "Fri, 01 Jan 2100 00:00:00 GMT";
+    assert_eq!(
+        page.respond(&headers(&[("if-modified-since", future)]))
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[test]
@@ -146,4 +153,27 @@ async fn a_new_epoch_drops_pages_and_stale_renders_are_not_served() {
         .await
         .unwrap();
     assert!(none.is_none());
+}
+
+#[tokio::test]
+async fn the_large_page_cache_keeps_a_page_bigger_than_a_general_shard() {
+    let big = "x".repeat(10 * 1024 * 1024);
+    for (cache, kept) in [
+        (PageCache::for_large_pages(64 * 1024 * 1024), true),
+        (PageCache::new(64 * 1024 * 1024), false),
+    ] {
+        cache.observe_epoch(1);
+        let mut renders = 0;
+        for _ in 0..2 {
+            let page = cache
+                .get_or_render("big", async {
+                    renders += 1;
+                    Ok::<_, ()>(Some(CachedPage::new(big.clone(), 0, 1, "/big".into())))
+                })
+                .await
+                .unwrap();
+            assert!(page.is_some());
+        }
+        assert_eq!(renders == 1, kept, "rendered {renders} times");
+    }
 }

@@ -124,7 +124,16 @@ async fn render_article(
         &path,
     );
     meta.current_section = Some(article.card.section.slug.clone());
-    let structured = json_ld::news_article(&site, &meta, &article_view, gated);
+    let structured = crate::feeds::structured::script(&serde_json::json!([
+        json_ld::news_article(&site, &meta, &article_view, gated),
+        crate::feeds::structured::breadcrumbs(
+            &site,
+            &[
+                (&article.card.section.name, &article_view.card.section.url),
+                (&article.card.headline, &path),
+            ]
+        ),
+    ]));
     let read_more = crate::search::read_more(app, &article).await;
     let html = app.theme.render(
         "article.html",

@@ -152,6 +152,7 @@ async fn render_front(app: &AppState, v: Variant) -> Result<Option<CachedPage>, 
         minijinja::context! {
             site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in,
             top_stories => top, latest => latest, section_blocks => blocks,
+            json_ld => crate::feeds::structured::script(&crate::feeds::structured::website(&site)),
         },
     )?;
     Ok(Some(v.page(html, latest_modified, epoch, "/".into())))
@@ -316,6 +317,11 @@ async fn render_list(
         minijinja::Value::from_serialize(views::cards(app, &list)),
     );
     ctx.insert("pagination", minijinja::Value::from_serialize(&pagination));
+    let crumbs = crate::feeds::structured::breadcrumbs(&site, &[(&title, &path)]);
+    ctx.insert(
+        "json_ld",
+        minijinja::Value::from(crate::feeds::structured::script(&crumbs)),
+    );
     let html = app.theme.render(template, ctx)?;
     let canonical = if page_no > 1 {
         format!("{path}?page={page_no}")

@@ -5,6 +5,7 @@ mod account;
 mod comments;
 mod common;
 mod emails;
+mod feeds;
 mod harness;
 mod http;
 mod pages;

@@ -450,13 +450,19 @@ fn session_cookie(res: &reqwest::Response) -> String {
         .expect("a session cookie")
 }
 
+/// The page's `NewsArticle` (the JSON-LD is a list: the article, then its breadcrumbs).
 fn json_ld(html: &str) -> serde_json::Value {
     let start = html
         .find("<script type=\"application/ld+json\">")
         .expect("JSON-LD")
         + "<script type=\"application/ld+json\">".len();
     let end = start + html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..end]).expect("valid JSON-LD")
+    let items: Vec<serde_json::Value> =
+        serde_json::from_str(&html[start..end]).expect("valid JSON-LD");
+    items
+        .into_iter()
+        .find(|i| i["@type"] == "NewsArticle")
+        .expect("a NewsArticle")
 }
 
 fn decompress(encoding: &str, body: &[u8]) -> String {
