@@ -49,12 +49,14 @@ impl Default for FeedsConfig {
     }
 }
 
-/// This feature's runtime state: the generated icons, and the sitemaps (a cache of their own,
+/// This feature's runtime state: the generated icons, the sitemap's URL list, and the sitemaps (a cache of their own,
 /// of the page cache's size: a sitemap of 50,000 URLs is about 7 MB, more than one shard of
 /// the page cache holds).
 pub struct FeedsState {
     icons: icons::IconCache,
     sitemaps: PageCache,
+    /// The sitemap's listing pages, per content epoch.
+    urls: std::sync::Mutex<Option<(i64, std::sync::Arc<sitemap::Urls>)>>,
 }
 
 impl FeedsState {
@@ -62,6 +64,7 @@ impl FeedsState {
         Self {
             icons: icons::IconCache::default(),
             sitemaps: PageCache::for_large_pages(cache_bytes),
+            urls: std::sync::Mutex::new(None),
         }
     }
 }

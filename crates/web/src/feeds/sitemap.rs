@@ -18,6 +18,8 @@
 //!   size: `FeedsState`) with ETag, Last-Modified and compression.
 //!   Query strings are not read; a page number that is not a page is a 404.
 
+use std::sync::Arc;
+
 use axum::{
     extract::{Path, State, rejection::PathRejection},
     http::HeaderMap,
@@ -77,13 +79,30 @@ fn page_size(app: &AppState) -> usize {
         .min(MAX_BYTES / longest_line)
 }
 
-/// Everything the sitemap lists, in order.
-struct Urls {
+/// Everything the sitemap lists, in order: the listing pages, then how many articles follow
+/// (read page by page).
+pub struct Urls {
     listings: Vec<(String, i64)>,
     articles_total: usize,
 }
 
 impl Urls {
+    /// From memory unless the content changed: the index and each of its pages need it.
+    async fn current(app: &AppState) -> Result<Arc<Self>, WebError> {
+        let epoch = app.cache.epoch();
+        if let Ok(guard) = app.feeds.urls.lock()
+            && let Some((at, urls)) = guard.as_ref()
+            && *at == epoch
+        {
+            return Ok(urls.clone());
+        }
+        let urls = Arc::new(Self::load(app).await?);
+        if let Ok(mut guard) = app.feeds.urls.lock() {
+            *guard = Some((epoch, urls.clone()));
+        }
+        Ok(urls)
+    }
+
     async fn load(app: &AppState) -> Result<Self, WebError> {
         let SitemapListings {
             sections,
@@ -184,7 +203,7 @@ pub async fn sitemap(
 async fn render_sitemap(app: &AppState) -> Result<Option<CachedPage>, WebError> {
     let epoch = app.cache.epoch();
     let base = app.config.public_url.trim_end_matches('/');
-    let urls = Urls::load(app).await?;
+    let urls = Urls::current(app).await?;
     let size = page_size(app);
     let newest = urls.listings.first().map(|(_, m)| *m).unwrap_or(0);
     let doc = if urls.total() <= size {
@@ -229,7 +248,7 @@ pub async fn sitemap_page(
 async fn render_page(app: &AppState, n: usize) -> Result<Option<CachedPage>, WebError> {
     let epoch = app.cache.epoch();
     let base = app.config.public_url.trim_end_matches('/');
-    let urls = Urls::load(app).await?;
+    let urls = Urls::current(app).await?;
     let size = page_size(app);
     // Pages exist only when the sitemap is an index.
     if urls.total() <= size || n == 0 || n > urls.total().div_ceil(size) {

@@ -16,7 +16,8 @@ pub const GATED_CLASS: &str = "article-gated";
 /// The article's `NewsArticle`, with every property Google's article guidelines recommend
 /// that Masthead has: authors as `Person` with their page, images (today the lead photo in its
 /// own shape; 16:9, 4:3 and 1:1 crops join the list when photo variants exist), the
-/// publication and modification times (`feeds::modified_at`, where corrections plug in), the
+/// publication and modification times (`dateModified` is the editorial update, `updated_iso` of
+/// `views::article`, the rule feeds follow in `feeds::modified_at`: corrections plug in both), the
 /// publisher with its logo, section, tags and language.
 pub fn news_article(site: &SiteView, meta: &PageMeta, a: &ArticleView, gated: bool) -> Value {
     let base = site.base_url.trim_end_matches('/');
