@@ -69,6 +69,7 @@ struct FileConfig {
     header_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
+    staff_session_hours: Option<i64>,
 }
 
 /// A value that must never be printed.
@@ -295,6 +296,7 @@ impl Settings {
                 }
             };
         }
+        web.staff_session_hours = self.staff_session_hours(web.staff_session_hours)?;
         web.smtp_url =
             env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
@@ -358,6 +360,24 @@ impl Settings {
         Ok(())
     }
 
+    /// How long staff sessions last: hours, 1 to 168 (a week; a newsroom session that can
+    /// publish should not outlive a working week, `MASTHEAD_STAFF_SESSION_HOURS`).
+    fn staff_session_hours(&self, default: i64) -> anyhow::Result<i64> {
+        let (hours, from) = match env("MASTHEAD_STAFF_SESSION_HOURS") {
+            Some(v) => (
+                v.trim().parse::<i64>().ok(),
+                format!("MASTHEAD_STAFF_SESSION_HOURS={v}"),
+            ),
+            None => match self.file.staff_session_hours {
+                Some(h) => (Some(h), format!("staff_session_hours = {h}")),
+                None => return Ok(default),
+            },
+        };
+        hours
+            .filter(|h| (1..=168).contains(h))
+            .with_context(|| format!("{from}: use a whole number of hours from 1 to 168"))
+    }
+
     /// Logs the configuration in effect, secrets masked.
     pub fn log_effective(&self, web: &WebConfig) {
         tracing::info!(
@@ -382,6 +402,7 @@ impl Settings {
             comments = ?web.comments,
             server = ?web.server,
             search_per_minute = web.search_per_minute,
+            staff_session_hours = web.staff_session_hours,
             "effective configuration"
         );
     }

@@ -82,6 +82,66 @@ async fn staff_add_validates_and_is_idempotent() {
 }
 
 #[tokio::test]
+async fn staff_list_and_deactivate_keep_an_admin_and_are_audited() {
+    let db = TestDb::new().await;
+    let out = masthead(&db, &["staff", "list"]);
+    assert!(text(&out).0.contains("No staff yet"), "{:?}", text(&out));
+    for (email, role) in [("ana@example.com", "admin"), ("tom@example.com", "author")] {
+        let out = masthead(&db, &["staff", "add", email, "--role", role]);
+        assert!(out.status.success(), "{:?}", text(&out));
+    }
+    // The last admin stays.
+    let out = masthead(&db, &["staff", "deactivate", "ana@example.com"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("last active admin"),
+        "{:?}",
+        text(&out)
+    );
+    let out = masthead(&db, &["staff", "deactivate", "nobody@example.com"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("is not staff"), "{:?}", text(&out));
+    let out = masthead(&db, &["staff", "deactivate", "Tom@example.com"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let (list, _) = text(&masthead(&db, &["staff", "list"]));
+    assert!(
+        list.contains("ana@example.com\tadmin\tactive\tnever signed in"),
+        "{list}"
+    );
+    assert!(
+        list.contains("tom@example.com\tauthor\tdeactivated"),
+        "{list}"
+    );
+    // `staff add` makes them active again.
+    let out = masthead(
+        &db,
+        &["staff", "add", "tom@example.com", "--role", "author"],
+    );
+    assert!(text(&out).0.contains("active again"), "{:?}", text(&out));
+    let entries = db
+        .store
+        .audit_entries(masthead_store::audit::AuditQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<_> = entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor_label.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("staff.reactivate", "masthead (command line)"),
+            ("staff.deactivate", "masthead (command line)"),
+            ("staff.add", "masthead (command line)"),
+            ("staff.add", "masthead (command line)"),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn import_reports_bad_files_and_imports_the_rest() {
     let db = TestDb::new().await;
     let src = db.data_dir().join("src");

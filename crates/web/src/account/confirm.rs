@@ -19,7 +19,7 @@ use masthead_store::{
 };
 use serde::Deserialize;
 
-use super::{AccountQuery, SESSION_DAYS, STAFF_SESSION_HOURS, render, request::too_many};
+use super::{AccountQuery, SESSION_DAYS, render, request::too_many};
 use crate::{
     AppState,
     client_ip::ClientIp,
@@ -118,7 +118,7 @@ pub async fn code_submit(
             &email,
             &secret::hash_secret(&code),
             binding_hash(&headers).as_deref(),
-            &new_session(&session),
+            &new_session(&app, &session),
         )
         .await?;
     match outcome {
@@ -184,7 +184,7 @@ pub async fn link_submit(
             .sign_in_with_token(
                 &secret::hash_secret(&f.token),
                 binding_hash(&headers).as_deref(),
-                &new_session(&session),
+                &new_session(&app, &session),
             )
             .await?
     } else {
@@ -206,12 +206,12 @@ fn binding_hash(headers: &HeaderMap) -> Option<String> {
         .map(secret::hash_secret)
 }
 
-fn new_session(token: &str) -> NewSession {
+fn new_session(app: &AppState, token: &str) -> NewSession {
     NewSession {
         id_hash: secret::hash_secret(token),
         lengths: SessionLengths {
             reader_ms: SESSION_DAYS * 86_400_000,
-            staff_ms: STAFF_SESSION_HOURS * 3_600_000,
+            staff_ms: app.config.staff_session_hours * 3_600_000,
         },
     }
 }

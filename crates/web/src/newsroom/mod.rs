@@ -6,11 +6,14 @@
 //! [`Staff`]: crate::session::Staff
 
 mod comments;
+mod staff;
 
 use axum::Router;
 
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(comments::routes())
+    Router::new()
+        .merge(comments::routes())
+        .merge(staff::routes())
 }
