@@ -33,6 +33,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod staff;
 pub mod state;
+pub mod taxonomy;
 pub mod testing;
 pub mod wall;
 

@@ -6,7 +6,8 @@
 //! [`Staff`]: crate::session::Staff
 
 mod comments;
-mod staff;
+pub(crate) mod staff;
+mod taxonomy;
 
 use axum::Router;
 
@@ -16,4 +17,5 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(comments::routes())
         .merge(staff::routes())
+        .merge(taxonomy::routes())
 }

@@ -4,6 +4,7 @@
 
 mod sign_in;
 mod staff;
+mod taxonomy;
 
 use std::time::{Duration, Instant};
 
