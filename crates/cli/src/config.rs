@@ -267,7 +267,17 @@ impl Settings {
                     None => Ok(file.unwrap_or(default)),
                 }
             };
-        web.meter.free = whole("MASTHEAD_METER_FREE", self.file.meter_free, 5, 0)?;
+        // Saved from the newsroom's settings page, below the file and the variable.
+        let stored_free = store
+            .setting(masthead_store::site_settings::METER_FREE)
+            .await?
+            .and_then(|v| v.parse().ok());
+        web.meter.free = whole(
+            "MASTHEAD_METER_FREE",
+            self.file.meter_free.or(stored_free),
+            5,
+            0,
+        )?;
         let days = whole(
             "MASTHEAD_METER_WINDOW_DAYS",
             self.file.meter_window_days,

@@ -31,6 +31,7 @@ pub mod redirects;
 pub mod search_feed;
 pub mod sessions;
 pub mod sign_in;
+pub mod site_settings;
 pub mod staff;
 pub mod state;
 pub mod taxonomy;

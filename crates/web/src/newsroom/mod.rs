@@ -5,6 +5,7 @@
 //!
 //! [`Staff`]: crate::session::Staff
 
+mod admin;
 mod comments;
 pub(crate) mod staff;
 mod taxonomy;
@@ -18,4 +19,5 @@ pub fn routes() -> Router<AppState> {
         .merge(comments::routes())
         .merge(staff::routes())
         .merge(taxonomy::routes())
+        .merge(admin::routes())
 }

@@ -2,6 +2,7 @@
 //! management. Each role against each action; a second node on the same database shows that
 //! revocations and role changes reach every node.
 
+mod admin;
 mod sign_in;
 mod staff;
 mod taxonomy;

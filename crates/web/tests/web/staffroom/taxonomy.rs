@@ -152,7 +152,10 @@ async fn creating_a_section_refuses_bad_and_duplicate_slugs_with_the_input_kept(
         (status, loc.as_str()),
         (303, "/newsroom/sections?notice=created")
     );
-    assert_eq!(nav_order(&app).await, ["/city", "/sport", "/arts-and-culture"]);
+    assert_eq!(
+        nav_order(&app).await,
+        ["/city", "/sport", "/arts-and-culture"]
+    );
     let (status, html) = app.text("/arts-and-culture").await;
     assert_eq!(status, 200);
     assert!(html.contains("Stages &lt;and&gt; screens."), "{html}");
