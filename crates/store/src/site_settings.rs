@@ -49,7 +49,8 @@ impl Store {
                     .bind(*key)
                     .fetch_optional(&mut *tx)
                     .await?;
-            if before.as_deref() == Some(value.as_str()) {
+            // Unchanged, or empty where nothing was ever stored (an untouched optional field).
+            if before.as_deref() == Some(value.as_str()) || (before.is_none() && value.is_empty()) {
                 continue;
             }
             sqlx::query(
