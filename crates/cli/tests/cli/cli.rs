@@ -81,6 +81,25 @@ async fn staff_add_validates_and_is_idempotent() {
     assert_eq!(db.store.count_staff().await.unwrap(), 1);
 }
 
+/// What the newsroom's settings page saved is in effect at the next start.
+#[tokio::test]
+async fn settings_saved_in_the_newsroom_apply_at_the_next_start() {
+    let db = TestDb::new().await;
+    db.store
+        .change_settings(
+            &masthead_store::audit::Actor::system(),
+            &[(
+                masthead_store::site_settings::SITE_NAME,
+                "The Saved Gazette".into(),
+            )],
+        )
+        .await
+        .unwrap();
+    let (child, line) = spawn(&db, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(line.contains("serving The Saved Gazette at"), "{line}");
+    stop(child, "masthead serve");
+}
+
 #[tokio::test]
 async fn staff_list_and_deactivate_keep_an_admin_and_are_audited() {
     let db = TestDb::new().await;
@@ -304,6 +323,11 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
             "MASTHEAD_SEARCH_PER_MINUTE",
             "many",
             "MASTHEAD_SEARCH_PER_MINUTE=many",
+        ),
+        (
+            "MASTHEAD_STAFF_SESSION_HOURS",
+            "720",
+            "MASTHEAD_STAFF_SESSION_HOURS=720: use a whole number of hours from 1 to 168",
         ),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
