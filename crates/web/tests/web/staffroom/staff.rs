@@ -434,3 +434,43 @@ async fn the_newsroom_always_keeps_an_active_admin() {
     assert_eq!(m.role, Role::Editor);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_invitation_withdrawn_before_its_email_went_is_not_sent() {
+    let (app, smtp) = crate::common::browser::spawn_with_smtp_and(|c| c.run_worker = false).await;
+    let admin = app.staff("admin@tribune.example", Role::Admin).await;
+    let res = admin
+        .submit(
+            &app,
+            "/newsroom/staff",
+            "/newsroom/staff/invite",
+            &[("email", "late@tribune.example"), ("role", "author")],
+        )
+        .await;
+    assert_eq!(location(&res), "/newsroom/staff?notice=invited");
+    let id = member_id(&app, "late@tribune.example").await;
+    let res = admin
+        .submit(
+            &app,
+            "/newsroom/staff",
+            &format!("/newsroom/staff/{id}/deactivate"),
+            &[],
+        )
+        .await;
+    assert_eq!(location(&res), "/newsroom/staff?notice=deactivated");
+    let invites =
+        masthead_store::testing::jobs_of_kind(&app.db.store, "send_staff_invite_email").await;
+    assert_eq!(invites.len(), 1);
+    assert_ne!(invites[0].status, "done", "not run yet: no worker");
+    app.run_due_jobs().await;
+    let invites =
+        masthead_store::testing::jobs_of_kind(&app.db.store, "send_staff_invite_email").await;
+    assert_eq!(invites[0].status, "done", "the invitation's job ran");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        smtp.messages().iter().all(|m| !m.to.contains("late@")),
+        "{:?}",
+        smtp.messages()
+    );
+    app.stop().await;
+}
