@@ -71,6 +71,7 @@ struct FileConfig {
     header_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
+    staff_session_hours: Option<i64>,
 }
 
 /// A value that must never be printed.
@@ -289,7 +290,17 @@ impl Settings {
                     None => Ok(file.unwrap_or(default)),
                 }
             };
-        web.meter.free = whole("MASTHEAD_METER_FREE", self.file.meter_free, 5, 0)?;
+        // Saved from the newsroom's settings page, below the file and the variable.
+        let stored_free = store
+            .setting(masthead_store::site_settings::METER_FREE)
+            .await?
+            .and_then(|v| v.parse().ok());
+        web.meter.free = whole(
+            "MASTHEAD_METER_FREE",
+            self.file.meter_free.or(stored_free),
+            5,
+            0,
+        )?;
         let days = whole(
             "MASTHEAD_METER_WINDOW_DAYS",
             self.file.meter_window_days,
@@ -318,6 +329,7 @@ impl Settings {
                 }
             };
         }
+        web.staff_session_hours = self.staff_session_hours(web.staff_session_hours)?;
         web.smtp_url =
             env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
@@ -381,6 +393,24 @@ impl Settings {
         Ok(())
     }
 
+    /// How long staff sessions last: hours, 1 to 168 (a week; a newsroom session that can
+    /// publish should not outlive a working week, `MASTHEAD_STAFF_SESSION_HOURS`).
+    fn staff_session_hours(&self, default: i64) -> anyhow::Result<i64> {
+        let (hours, from) = match env("MASTHEAD_STAFF_SESSION_HOURS") {
+            Some(v) => (
+                v.trim().parse::<i64>().ok(),
+                format!("MASTHEAD_STAFF_SESSION_HOURS={v}"),
+            ),
+            None => match self.file.staff_session_hours {
+                Some(h) => (Some(h), format!("staff_session_hours = {h}")),
+                None => return Ok(default),
+            },
+        };
+        hours
+            .filter(|h| (1..=168).contains(h))
+            .with_context(|| format!("{from}: use a whole number of hours from 1 to 168"))
+    }
+
     /// Logs the configuration in effect, secrets masked.
     pub fn log_effective(&self, web: &WebConfig) {
         tracing::info!(
@@ -407,6 +437,7 @@ impl Settings {
             server = ?web.server,
             search_per_minute = web.search_per_minute,
             feed_items = web.feeds.items,
+            staff_session_hours = web.staff_session_hours,
             "effective configuration"
         );
     }

@@ -2,6 +2,7 @@
 //! library crates; nothing else lives here.
 
 mod config;
+mod staff;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -87,6 +88,14 @@ enum StaffCommand {
         #[arg(long)]
         role: String,
     },
+    /// List the staff: address, role, whether active, last sign-in.
+    List,
+    /// Deactivate a staff member: their newsroom sessions end at once on every node, and their
+    /// address signs in as a reader's until `staff add` makes them staff again.
+    Deactivate {
+        /// Their email address.
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -141,9 +150,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match change {
                 StaffChange::Added => println!("Added {email} as {role}."),
                 StaffChange::RoleChanged => println!("{email} is now {role}."),
+                StaffChange::Reactivated => println!("{email} is active again, as {role}."),
                 StaffChange::Unchanged => println!("{email} was already {role}; nothing changed."),
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff {
+            command: StaffCommand::List,
+        } => {
+            let store = settings.open_store().await?;
+            let staff = store.list_staff().await?;
+            store.close().await;
+            staff::print_list(&staff);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff {
+            command: StaffCommand::Deactivate { email },
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = settings.open_store().await?;
+            let outcome = store
+                .deactivate_staff_by_email(&masthead_store::audit::Actor::cli(), &email)
+                .await?;
+            store.close().await;
+            staff::report_deactivation(&email, &outcome)
         }
     }
 }

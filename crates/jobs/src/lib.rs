@@ -17,6 +17,7 @@ pub mod publish;
 pub mod reply_email;
 pub mod search_sync;
 pub mod sign_in_email;
+pub mod staff_invite;
 pub mod token_key;
 
 use std::{sync::Arc, time::Duration};
@@ -28,6 +29,7 @@ use masthead_store::{
     jobs::Worker,
     search_feed::IndexArticle,
     sign_in::{SendAddressChangedEmail, SendSignInEmail},
+    staff::SendStaffInviteEmail,
 };
 
 pub use search_sync::SearchState;
@@ -110,6 +112,7 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<SendSignInEmail, _>(env.clone())
         .register::<SendReplyEmail, _>(env.clone())
         .register::<SendAddressChangedEmail, _>(env.clone())
+        .register::<SendStaffInviteEmail, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

@@ -219,7 +219,8 @@ mod tests {
                 "email_changed",
                 "no_account",
                 "register",
-                "sign_in"
+                "sign_in",
+                "staff_invite"
             ]
         );
     }

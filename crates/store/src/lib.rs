@@ -31,8 +31,10 @@ pub mod redirects;
 pub mod search_feed;
 pub mod sessions;
 pub mod sign_in;
+pub mod site_settings;
 pub mod staff;
 pub mod state;
+pub mod taxonomy;
 pub mod testing;
 pub mod wall;
 

@@ -3,8 +3,9 @@
 //!
 //! A session's staff standing is fixed when it is opened (`sessions.staff`): only a sign-in
 //! that followed the staff rules (the browser binding, the short session) opens a staff
-//! session. Its role is read from the `staff` table on every lookup, so a role changed or
-//! removed takes effect at once; a reader's session never gains staff rights, even when its
+//! session. Its role is read from the `staff` table on every lookup (an active member's only:
+//! a deactivated member's sessions carry no role, `staff.rs`), so a role changed or removed
+//! takes effect at once; a reader's session never gains staff rights, even when its
 //! account's address becomes a staff member's.
 //!
 //! Every revocation raises `site_state.sessions_epoch` in its transaction; nodes poll it (with
@@ -41,7 +42,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT s.reader_id, r.email, s.expires_at, CASE WHEN s.staff = 1 THEN st.role END AS role \
              FROM sessions s JOIN readers r ON r.id = s.reader_id \
-             LEFT JOIN staff st ON st.email_key = r.email_key \
+             LEFT JOIN staff st ON st.email_key = r.email_key AND st.deactivated_at IS NULL \
              WHERE s.id_hash = $1 AND s.expires_at > $2",
         )
         .bind(id_hash)

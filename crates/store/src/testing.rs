@@ -143,11 +143,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         // A staff session when the address is staff now, as signing in would open one.
-        let staff: Option<String> =
-            sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
-                .bind(email.canonical())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let staff: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM staff WHERE email_key = $1 AND deactivated_at IS NULL",
+        )
+        .bind(email.canonical())
+        .fetch_optional(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at, staff) VALUES ($1, $2, $3, $4, $3, $5)",
         )

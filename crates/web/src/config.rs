@@ -58,6 +58,9 @@ pub struct WebConfig {
     /// Searches a client (IP address) may run against the index per minute on this node;
     /// cached results do not count; 0 turns the limit off (`search/limit.rs`).
     pub search_per_minute: u32,
+    /// How long a staff session lasts, in hours (`MASTHEAD_STAFF_SESSION_HOURS`, default 12); readers'
+    /// sessions last 30 days.
+    pub staff_session_hours: i64,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -88,6 +91,7 @@ impl std::fmt::Debug for WebConfig {
             search_per_minute,
             trusted_proxies,
             run_worker,
+            staff_session_hours,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -120,6 +124,7 @@ impl std::fmt::Debug for WebConfig {
             .field("search_per_minute", search_per_minute)
             .field("trusted_proxies", trusted_proxies)
             .field("run_worker", run_worker)
+            .field("staff_session_hours", staff_session_hours)
             .finish()
     }
 }
@@ -178,6 +183,7 @@ impl WebConfig {
             feeds: crate::FeedsConfig::default(),
             server: crate::ServerLimits::default(),
             search_per_minute: 60,
+            staff_session_hours: crate::account::STAFF_SESSION_HOURS,
         }
     }
 

@@ -81,6 +81,85 @@ async fn staff_add_validates_and_is_idempotent() {
     assert_eq!(db.store.count_staff().await.unwrap(), 1);
 }
 
+/// What the newsroom's settings page saved is in effect at the next start.
+#[tokio::test]
+async fn settings_saved_in_the_newsroom_apply_at_the_next_start() {
+    let db = TestDb::new().await;
+    db.store
+        .change_settings(
+            &masthead_store::audit::Actor::system(),
+            &[(
+                masthead_store::site_settings::SITE_NAME,
+                "The Saved Gazette".into(),
+            )],
+        )
+        .await
+        .unwrap();
+    let (child, line) = spawn(&db, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(line.contains("serving The Saved Gazette at"), "{line}");
+    stop(child, "masthead serve");
+}
+
+#[tokio::test]
+async fn staff_list_and_deactivate_keep_an_admin_and_are_audited() {
+    let db = TestDb::new().await;
+    let out = masthead(&db, &["staff", "list"]);
+    assert!(text(&out).0.contains("No staff yet"), "{:?}", text(&out));
+    for (email, role) in [("ana@example.com", "admin"), ("tom@example.com", "author")] {
+        let out = masthead(&db, &["staff", "add", email, "--role", role]);
+        assert!(out.status.success(), "{:?}", text(&out));
+    }
+    // The last admin stays.
+    let out = masthead(&db, &["staff", "deactivate", "ana@example.com"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("last active admin"),
+        "{:?}",
+        text(&out)
+    );
+    let out = masthead(&db, &["staff", "deactivate", "nobody@example.com"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("is not staff"), "{:?}", text(&out));
+    let out = masthead(&db, &["staff", "deactivate", "Tom@example.com"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let (list, _) = text(&masthead(&db, &["staff", "list"]));
+    assert!(
+        list.contains("ana@example.com\tadmin\tactive\tnever signed in"),
+        "{list}"
+    );
+    assert!(
+        list.contains("tom@example.com\tauthor\tdeactivated"),
+        "{list}"
+    );
+    // `staff add` makes them active again.
+    let out = masthead(
+        &db,
+        &["staff", "add", "tom@example.com", "--role", "author"],
+    );
+    assert!(text(&out).0.contains("active again"), "{:?}", text(&out));
+    let entries = db
+        .store
+        .audit_entries(masthead_store::audit::AuditQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<_> = entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor_label.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("staff.reactivate", "masthead (command line)"),
+            ("staff.deactivate", "masthead (command line)"),
+            ("staff.add", "masthead (command line)"),
+            ("staff.add", "masthead (command line)"),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn import_reports_bad_files_and_imports_the_rest() {
     let db = TestDb::new().await;
@@ -246,6 +325,11 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
             "MASTHEAD_SEARCH_PER_MINUTE=many",
         ),
         ("MASTHEAD_FEED_ITEMS", "0", "MASTHEAD_FEED_ITEMS=0"),
+        (
+            "MASTHEAD_STAFF_SESSION_HOURS",
+            "720",
+            "MASTHEAD_STAFF_SESSION_HOURS=720: use a whole number of hours from 1 to 168",
+        ),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
             .args(["--data", db.data_dir().to_str().unwrap()])

@@ -34,7 +34,7 @@ impl Store {
             tx.commit().await?;
             return Ok(None);
         };
-        let done = spend_and_complete(&mut tx, req, bind_hash, session, now).await?;
+        let done = spend_and_complete(&mut tx, req, bind_hash, session, now, "link").await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -83,7 +83,7 @@ impl Store {
                 CodeOutcome::Wrong
             });
         };
-        let done = spend_and_complete(&mut tx, req, bind_hash, session, now).await?;
+        let done = spend_and_complete(&mut tx, req, bind_hash, session, now, "code").await?;
         tx.commit().await?;
         Ok(match done {
             Some(c) => CodeOutcome::Accepted(Box::new(c)),
@@ -94,10 +94,13 @@ impl Store {
 }
 
 async fn staff_role(tx: &mut Tx, email_key: &str) -> Result<Option<Role>> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM staff WHERE email_key = $1")
-        .bind(email_key)
-        .fetch_optional(&mut **tx)
-        .await?;
+    // A deactivated member signs in as a reader (crate::staff).
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM staff WHERE email_key = $1 AND deactivated_at IS NULL",
+    )
+    .bind(email_key)
+    .fetch_optional(&mut **tx)
+    .await?;
     role.map(|r| {
         r.parse()
             .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))
@@ -114,6 +117,8 @@ async fn spend_and_complete(
     bind_hash: Option<&str>,
     session: &NewSession,
     now: i64,
+    // How the secret came (`link`, `code`), for the audit log of a staff sign-in.
+    method: &'static str,
 ) -> Result<Option<Completion>> {
     let email = EmailAddress::parse(&req.email).map_err(|e| StoreError::Corrupt(e.0))?;
     let staff = staff_role(tx, &email.canonical()).await?;
@@ -243,6 +248,10 @@ async fn spend_and_complete(
     .bind(i64::from(staff.is_some()))
     .execute(&mut **tx)
     .await?;
+    if staff.is_some() {
+        let key = EmailAddress::parse(&reader.email).map_err(|e| StoreError::Corrupt(e.0))?;
+        crate::staff::record_staff_sign_in(tx, &key.canonical(), method).await?;
+    }
     Ok(Some(Completion::SignedIn {
         request: req,
         reader,

@@ -19,7 +19,7 @@ use masthead_store::{
 };
 use serde::Deserialize;
 
-use super::{AccountQuery, SESSION_DAYS, STAFF_SESSION_HOURS, render};
+use super::{AccountQuery, SESSION_DAYS, render};
 use crate::{
     AppState,
     client_ip::ClientIp,
@@ -221,7 +221,7 @@ fn new_session(app: &AppState, token: &str) -> NewSession {
         id_hash: app.hash_token(token),
         lengths: SessionLengths {
             reader_ms: SESSION_DAYS * 86_400_000,
-            staff_ms: STAFF_SESSION_HOURS * 3_600_000,
+            staff_ms: app.config.staff_session_hours * 3_600_000,
         },
     }
 }

@@ -41,7 +41,8 @@ pub use masthead_store::sign_in::LINK_VALID_MINUTES;
 /// How long a reader stays signed in.
 pub const SESSION_DAYS: i64 = 30;
 /// How long a staff member stays signed in: a newsroom account can publish and moderate, so
-/// its sessions are short (a working day).
+/// its sessions are short (a working day). The default of `WebConfig::staff_session_hours`
+/// (`MASTHEAD_STAFF_SESSION_HOURS`).
 pub const STAFF_SESSION_HOURS: i64 = 12;
 
 /// Rate limits of the account forms. The defaults suit a newsroom's readers; a site whose

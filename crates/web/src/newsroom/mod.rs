@@ -5,12 +5,19 @@
 //!
 //! [`Staff`]: crate::session::Staff
 
+mod admin;
 mod comments;
+pub(crate) mod staff;
+mod taxonomy;
 
 use axum::Router;
 
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(comments::routes())
+    Router::new()
+        .merge(comments::routes())
+        .merge(staff::routes())
+        .merge(taxonomy::routes())
+        .merge(admin::routes())
 }

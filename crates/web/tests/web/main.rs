@@ -10,4 +10,5 @@ mod harness;
 mod http;
 mod pages;
 mod search;
+mod staffroom;
 mod wall;

@@ -1,0 +1,89 @@
+//! The newsroom's people and structure (issue 13 part B): staff sign-in rules, staff
+//! management. Each role against each action; a second node on the same database shows that
+//! revocations and role changes reach every node.
+
+mod admin;
+mod sign_in;
+mod staff;
+mod taxonomy;
+
+use std::time::{Duration, Instant};
+
+use crate::common::{TestApp, browser::Browser};
+use masthead_core::Role;
+
+/// Every role, with a test address for each.
+pub const ROLES: [(Role, &str); 5] = [
+    (Role::Admin, "admin@tribune.example"),
+    (Role::Editor, "editor@tribune.example"),
+    (Role::Author, "author@tribune.example"),
+    (Role::Contributor, "contributor@tribune.example"),
+    (Role::Moderator, "moderator@tribune.example"),
+];
+
+/// A second node of the site on the same database (no worker), answering at the returned
+/// base URL until the sender is dropped or sent.
+pub async fn second_node(app: &TestApp) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let dir = app.db.data_dir().join("node-b");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = masthead_web::WebConfig::new(dir);
+    config.listen = "127.0.0.1:0".into();
+    config.epoch_poll = Duration::from_millis(100);
+    config.run_worker = false;
+    let node = masthead_web::Application::build(config, app.db.store.clone())
+        .await
+        .unwrap();
+    let base = format!("http://{}", node.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(node.run(async move {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
+/// The status of `path` on the node at `base`, with the browser's cookies.
+pub async fn status_on(b: &Browser, base: &str, path: &str) -> u16 {
+    b.client
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Waits (up to `within`) until `path` on `base` answers `want`; panics with `what` if not.
+pub async fn eventually_status(
+    b: &Browser,
+    base: &str,
+    path: &str,
+    want: u16,
+    within: Duration,
+    what: &str,
+) {
+    let started = Instant::now();
+    loop {
+        let got = status_on(b, base, path).await;
+        if got == want {
+            return;
+        }
+        assert!(
+            started.elapsed() < within,
+            "{what}: still {got} after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The audit entries about one target, newest first.
+pub async fn audit_of(app: &TestApp, kind: &str, id: &str) -> Vec<masthead_store::audit::AuditRow> {
+    app.db
+        .store
+        .audit_entries(masthead_store::audit::AuditQuery {
+            target: Some((kind, id)),
+            before: None,
+            limit: 100,
+        })
+        .await
+        .unwrap()
+}
