@@ -206,6 +206,7 @@ async fn serve(
     settings.log_effective(&web);
     let app = masthead_web::Application::build(web.clone(), store).await?;
     let addr = app.local_addr();
+    let shutdown = shutdown_signal();
     tracing::info!(%addr, "listening");
     println!("Masthead is serving {} at http://{addr}/", web.site_name);
     if demo {
@@ -219,7 +220,7 @@ async fn serve(
             masthead_import::DEMO_ADMIN_EMAIL
         );
     }
-    app.run(shutdown_signal()).await?;
+    app.run(shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -242,6 +243,7 @@ async fn worker(settings: Settings, theme: Option<PathBuf>) -> anyhow::Result<Ex
         None,
         tokens,
     )?;
+    let shutdown = shutdown_signal();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(masthead_jobs::run_worker(
         std::sync::Arc::new(env),
@@ -252,7 +254,7 @@ async fn worker(settings: Settings, theme: Option<PathBuf>) -> anyhow::Result<Ex
         "Masthead's job worker is running on {}; stop it with Ctrl-C.",
         settings.database_display()
     );
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: finishing the jobs in hand");
     let _ = stop_tx.send(true);
     running.await?;
@@ -344,23 +346,31 @@ fn progress_spinner(message: &'static str) -> ProgressBar {
     bar
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled: a process that says it is serving must already stop gracefully
+/// on a signal sent right after (tests and supervisors do exactly that).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut i), Ok(mut t)) => {
+                    tokio::select! {
+                        _ = i.recv() => {}
+                        _ = t.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
