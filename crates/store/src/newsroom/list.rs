@@ -1,5 +1,5 @@
 //! The newsroom's article list (every status) and the dashboard. Filters by status, section,
-//! author and a headline search (`LIKE`, case-insensitive for ASCII on both databases);
+//! author and a headline search (`LIKE` on SQLite, `ILIKE` on PostgreSQL: `Backend::like_any_case`);
 //! newest change first, paged by keyset (`updated_at`, `id`) so page 500 costs what page 1
 //! does. Indexes: `articles_status_updated`, `articles_section_updated`, `articles_updated`.
 
@@ -71,7 +71,8 @@ impl Store {
         let mut join = "";
         if let Some(words) = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
             clauses.push(format!(
-                "LOWER(a.headline) LIKE LOWER(${}) ESCAPE '\\'",
+                "a.headline {} ${} ESCAPE '\\'",
+                self.backend().like_any_case(),
                 next()
             ));
             binds.push(like_pattern(&words.chars().take(200).collect::<String>()));

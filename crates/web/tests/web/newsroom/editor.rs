@@ -137,12 +137,12 @@ async fn bad_input_re_renders_the_form_with_the_text_kept() {
         );
         assert!(page.contains("Nothing was saved"));
         assert!(page.contains("My careful standfirst"), "the text is kept");
-        let body = over
-            .iter()
-            .find(|(k, _)| *k == "body")
-            .map_or("The ferry will sail every hour.", |(_, v)| {
+        let body = over.iter().find(|(k, _)| *k == "body").map_or(
+            "The ferry will sail every hour.",
+            |(_, v)| {
                 if v.len() > 100 { "too deep" } else { v }
-            });
+            },
+        );
         assert!(page.contains(body), "the body is kept");
     }
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles")
