@@ -7,10 +7,12 @@
 
 pub mod article;
 pub mod comment;
+pub mod draft;
 pub mod email;
 pub mod id;
 pub mod markdown;
 pub mod meter;
+pub mod preview;
 pub mod return_to;
 pub mod role;
 pub mod schedule;
@@ -20,7 +22,7 @@ pub mod slug;
 pub use article::{AccessLevel, ArticleStatus, PhotoMeta};
 pub use email::EmailAddress;
 pub use id::new_id;
-pub use role::Role;
+pub use role::{ArticleAction, Role};
 pub use slug::Slug;
 
 /// Why a value from outside could not become a domain value. The message is meant to be shown

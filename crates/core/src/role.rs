@@ -74,6 +74,49 @@ impl Role {
     pub fn can_manage_staff(self) -> bool {
         self == Role::Admin
     }
+
+    /// Whether this role may do `action` to an article: `own` when the staff member is among
+    /// the article's authors, `live` when the article is published (or scheduled). The one
+    /// article-level rule every surface asks (see [`ArticleAction`]).
+    pub fn may(self, action: ArticleAction, own: bool, live: bool) -> bool {
+        match action {
+            ArticleAction::Create => self.can_write(),
+            // A contributor's words go live through an editor: once their article is
+            // published or scheduled, only those who may publish it edit it.
+            ArticleAction::Edit | ArticleAction::Preview => {
+                self.can_publish()
+                    || (self.can_publish_own() && own)
+                    || (self == Role::Contributor && own && !live)
+            }
+            ArticleAction::Publish => self.can_publish() || (self.can_publish_own() && own),
+            ArticleAction::Correct => self.can_publish(),
+        }
+    }
+}
+
+/// What a staff member does to an article (see [`Role::may`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArticleAction {
+    /// Start a new article (they become its first author).
+    Create,
+    /// Change its text, metadata, authors; restore a revision.
+    Edit,
+    /// Publish now, schedule, unpublish.
+    Publish,
+    /// Append a correction or clarification to a published article.
+    Correct,
+    /// Make, list and revoke preview links.
+    Preview,
+}
+
+impl ArticleAction {
+    pub const ALL: [ArticleAction; 5] = [
+        ArticleAction::Create,
+        ArticleAction::Edit,
+        ArticleAction::Publish,
+        ArticleAction::Correct,
+        ArticleAction::Preview,
+    ];
 }
 
 impl FromStr for Role {
@@ -119,5 +162,37 @@ mod tests {
         assert!(Role::Moderator.can_moderate());
         assert!(Role::Admin.can_manage_staff());
         assert!(!Role::Editor.can_manage_staff());
+    }
+
+    #[test]
+    fn article_rules_by_role_ownership_and_state() {
+        use ArticleAction::*;
+        // (role, action, own, live) -> allowed
+        let table = [
+            (Role::Admin, Edit, false, true, true),
+            (Role::Editor, Publish, false, false, true),
+            (Role::Editor, Correct, false, true, true),
+            (Role::Author, Edit, true, true, true),
+            (Role::Author, Edit, false, false, false),
+            (Role::Author, Publish, true, false, true),
+            (Role::Author, Publish, false, false, false),
+            (Role::Author, Correct, true, true, false),
+            (Role::Contributor, Create, false, false, true),
+            (Role::Contributor, Edit, true, false, true),
+            (Role::Contributor, Edit, true, true, false),
+            (Role::Contributor, Edit, false, false, false),
+            (Role::Contributor, Publish, true, false, false),
+            (Role::Contributor, Preview, true, false, true),
+            (Role::Moderator, Create, false, false, false),
+            (Role::Moderator, Edit, true, false, false),
+            (Role::Moderator, Preview, true, false, false),
+        ];
+        for (role, action, own, live, allowed) in table {
+            assert_eq!(
+                role.may(action, own, live),
+                allowed,
+                "{role} {action:?} own={own} live={live}"
+            );
+        }
     }
 }

@@ -11,6 +11,8 @@ const RESERVED: &[&str] = &[
     "account",
     "author",
     "authors",
+    "corrections",
+    "preview",
     "admin",
     "feed.xml",
     "healthz",

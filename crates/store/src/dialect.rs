@@ -53,4 +53,14 @@ impl Backend {
             }
         }
     }
+
+    /// Case-insensitive `LIKE`: SQLite's `LIKE` already ignores ASCII case; PostgreSQL's does
+    /// not, and `ILIKE` is its own. (`LOWER(col) LIKE LOWER($n)` works on both but cost the
+    /// newsroom's headline search 40% more on SQLite with 100k articles.)
+    pub fn like_any_case(self) -> &'static str {
+        match self {
+            Self::Sqlite => "LIKE",
+            Self::Postgres => "ILIKE",
+        }
+    }
 }

@@ -25,6 +25,7 @@ pub mod dialect;
 pub mod erasure;
 pub mod group;
 pub mod jobs;
+pub mod newsroom;
 pub mod rate_limit;
 pub mod readers;
 pub mod redirects;

@@ -143,7 +143,8 @@ impl ArticleScan {
         limit: i64,
     ) -> Result<Vec<IndexRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} WHERE a.status = 'published' AND a.id > $1 ORDER BY a.id LIMIT $2"
+            "SELECT {COLUMNS} WHERE {} AND a.id > $1 ORDER BY a.id LIMIT $2",
+            crate::content::VISIBLE
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(after_id.unwrap_or(""))
@@ -211,6 +212,7 @@ fn index_row(r: &AnyRow) -> Result<IndexRow> {
         body_html: r.try_get("body_html")?,
         section_slug: r.try_get("section_slug")?,
         section_name: r.try_get("section_name")?,
+        // The same rule as `content::VISIBLE`: only `published` rows are searchable.
         published: status == "published",
         access: access
             .parse()

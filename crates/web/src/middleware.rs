@@ -90,6 +90,18 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     {
         res = axum::response::Redirect::permanent(&to).into_response();
     }
+    // A body over the limit is refused before any handler reads it: say so in words, and
+    // that what was typed is still in the page it came from.
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && res.extensions().get::<ErrorPage>().is_none()
+    {
+        res.extensions_mut().insert(ErrorPage {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            title: "That was too much to send at once",
+            message: "The form was over 1 MB, the most the site accepts, so nothing was saved. Your text is still in the page you came from: go back, shorten it (an article body can have at most 400 KB; split a longer piece into parts) and send it again.".into(),
+            link: None,
+        });
+    }
     if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
         let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
         res = render_error(&app, page, signed_in).await;

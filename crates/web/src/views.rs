@@ -93,6 +93,23 @@ pub struct ArticleView {
     pub updated_iso: Option<String>,
     pub updated_display: Option<String>,
     pub body_html: String,
+    /// Above the headline (empty: none).
+    pub kicker: String,
+    /// Shown instead of the author list when set.
+    pub byline: String,
+    pub seo_title: String,
+    pub seo_description: String,
+    /// Corrections and clarifications, oldest first, for the foot of the article.
+    pub corrections: Vec<CorrectionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionView {
+    /// correction, clarification, update
+    pub kind: String,
+    pub body: String,
+    pub at_iso: String,
+    pub at_display: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -332,5 +349,22 @@ pub fn article(app: &AppState, a: &ArticleFull) -> ArticleView {
             masthead_core::schedule::dateline(masthead_store::from_ms(r), &app.config.time_zone)
         }),
         body_html: a.body_html.clone(),
+        kicker: a.kicker.clone(),
+        byline: a.byline.clone(),
+        seo_title: a.seo_title.clone(),
+        seo_description: a.seo_description.clone(),
+        corrections: a
+            .corrections
+            .iter()
+            .map(|c| CorrectionView {
+                kind: c.kind.clone(),
+                body: c.body.clone(),
+                at_iso: iso(c.created_at),
+                at_display: masthead_core::schedule::dateline(
+                    masthead_store::from_ms(c.created_at),
+                    &app.config.time_zone,
+                ),
+            })
+            .collect(),
     }
 }

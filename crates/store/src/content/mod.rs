@@ -1,6 +1,13 @@
 //! Sections, authors, tags, articles and their photos: the reads the reader pages need, here,
 //! and the writes (`write.rs`: always in one transaction that also bumps the content epoch and
 //! enqueues what follows).
+//!
+//! The embargo lives here: every reader query selects with [`VISIBLE`], the one predicate for
+//! "readers may see this article". A draft or a scheduled article (whatever its time) is not
+//! visible; the scheduled-publication job makes it `published` at its time, and the writes
+//! never store `published` with a time in the future (`save_article` turns it into
+//! `scheduled`). The search index reads `status` through `search_feed.rs` the same way.
+//! Only [`Store::article_for_preview`] reads past it, for signed preview links.
 
 use masthead_core::{AccessLevel, ArticleStatus, PhotoMeta, Slug};
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
@@ -79,6 +86,15 @@ pub struct ArticleFull {
     pub updated_at: i64,
     pub revised_at: Option<i64>,
     pub tags: Vec<NamedRef>,
+    /// Shown above the headline (empty: none).
+    pub kicker: String,
+    /// Shown instead of the author list when set ("Reported by …").
+    pub byline: String,
+    /// For `<title>` and the description meta tag, when set.
+    pub seo_title: String,
+    pub seo_description: String,
+    /// Corrections and clarifications, oldest first.
+    pub corrections: Vec<crate::newsroom::Correction>,
 }
 
 /// A photo to store with an article; `file` is the name under the media directory.
@@ -134,15 +150,15 @@ impl ListFilter<'_> {
     /// any, is parameter `$n`.
     fn clause(&self, n: usize) -> String {
         match self {
-            ListFilter::All => "WHERE a.status = 'published'".to_owned(),
+            ListFilter::All => format!("WHERE {VISIBLE}"),
             ListFilter::Section(_) => {
-                format!("WHERE a.status = 'published' AND a.section_id = ${n}")
+                format!("WHERE {VISIBLE} AND a.section_id = ${n}")
             }
             ListFilter::Tag(_) => format!(
-                "JOIN article_tags f ON f.article_id = a.id WHERE a.status = 'published' AND f.tag_id = ${n}"
+                "JOIN article_tags f ON f.article_id = a.id WHERE {VISIBLE} AND f.tag_id = ${n}"
             ),
             ListFilter::Author(_) => format!(
-                "JOIN article_authors f ON f.article_id = a.id WHERE a.status = 'published' AND f.author_id = ${n}"
+                "JOIN article_authors f ON f.article_id = a.id WHERE {VISIBLE} AND f.author_id = ${n}"
             ),
         }
     }
@@ -154,6 +170,9 @@ impl ListFilter<'_> {
         }
     }
 }
+
+/// The one predicate for "readers may see this article" (see the module docs).
+pub const VISIBLE: &str = "a.status = 'published'";
 
 const CARD_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, s.slug AS section_slug, \
      s.name AS section_name, a.published_at, a.breaking, a.access, a.comment_count, \
@@ -217,11 +236,11 @@ impl Store {
         &self,
         slug: &str,
     ) -> Result<Option<(String, AccessLevel)>> {
-        let row =
-            sqlx::query("SELECT id, access FROM articles WHERE slug = $1 AND status = 'published'")
-                .bind(slug)
-                .fetch_optional(self.reader())
-                .await?;
+        let sql = format!("SELECT a.id, a.access FROM articles a WHERE a.slug = $1 AND {VISIBLE}");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(slug)
+            .fetch_optional(self.reader())
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let access: String = row.try_get("access")?;
         let access = access
@@ -232,12 +251,23 @@ impl Store {
 
     /// A published article by slug, with its authors, tags and lead photo.
     pub async fn published_article(&self, slug: &str) -> Result<Option<ArticleFull>> {
+        self.full_article(&format!("a.slug = $1 AND {VISIBLE}"), slug)
+            .await
+    }
+
+    /// An article by id whatever its status: for signed preview links only (the one reader
+    /// query that reads past the embargo).
+    pub async fn article_for_preview(&self, id: &str) -> Result<Option<ArticleFull>> {
+        self.full_article("a.id = $1", id).await
+    }
+
+    async fn full_article(&self, condition: &str, value: &str) -> Result<Option<ArticleFull>> {
         let sql = format!(
-            "SELECT {CARD_COLUMNS}, a.status, a.body_html, a.body_text, a.updated_at, a.revised_at {CARD_FROM} \
-             WHERE a.slug = $1 AND a.status = 'published'"
+            "SELECT {CARD_COLUMNS}, a.status, a.body_html, a.body_text, a.updated_at, a.revised_at, \
+             a.kicker, a.byline, a.seo_title, a.seo_description {CARD_FROM} WHERE {condition}"
         );
         let Some(row) = sqlx::query(AssertSqlSafe(sql))
-            .bind(slug)
+            .bind(value)
             .fetch_optional(self.reader())
             .await?
         else {
@@ -259,6 +289,7 @@ impl Store {
         .iter()
         .map(named_ref)
         .collect::<Result<_>>()?;
+        let corrections = self.corrections_of(&card.id).await?;
         let status: String = row.try_get("status")?;
         Ok(Some(ArticleFull {
             status: status
@@ -268,6 +299,11 @@ impl Store {
             body_text: row.try_get("body_text")?,
             updated_at: row.try_get("updated_at")?,
             revised_at: row.try_get("revised_at")?,
+            kicker: row.try_get("kicker")?,
+            byline: row.try_get("byline")?,
+            seo_title: row.try_get("seo_title")?,
+            seo_description: row.try_get("seo_description")?,
+            corrections,
             tags,
             card,
         }))
@@ -333,7 +369,7 @@ impl Store {
             .collect()
     }
 
-    async fn authors_of(
+    pub(crate) async fn authors_of(
         &self,
         article_ids: &[&str],
     ) -> Result<std::collections::HashMap<String, Vec<NamedRef>>> {

@@ -87,6 +87,11 @@ impl Store {
         }
         let now = now_ms();
         let published_at = input.published_at.map(crate::to_ms);
+        // The embargo (see `content`): "published" with a time to come is stored as scheduled.
+        let status = match (input.status, published_at) {
+            (ArticleStatus::Published, Some(at)) if at > now => ArticleStatus::Scheduled,
+            (s, _) => s,
+        };
         let mut tx = self.begin().await?;
         let existing: Option<String> =
             sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
@@ -98,7 +103,7 @@ impl Store {
                 sqlx::query(
                     "UPDATE articles SET headline = $2, standfirst = $3, body_markdown = $4, body_html = $5, \
                      body_text = $6, section_id = $7, status = $8, access = $9, breaking = $10, \
-                     published_at = $11, updated_at = $12, revised_at = $13 WHERE id = $1",
+                     published_at = $11, updated_at = $12, revised_at = $13, revision = revision + 1 WHERE id = $1",
                 )
                 .bind(&id)
                 .bind(&input.headline)
@@ -107,7 +112,7 @@ impl Store {
                 .bind(&input.body_html)
                 .bind(&input.body_text)
                 .bind(&input.section_id)
-                .bind(input.status.as_str())
+                .bind(status.as_str())
                 .bind(input.access.as_str())
                 .bind(i64::from(input.breaking))
                 .bind(published_at)
@@ -139,7 +144,7 @@ impl Store {
                 .bind(&input.body_html)
                 .bind(&input.body_text)
                 .bind(&input.section_id)
-                .bind(input.status.as_str())
+                .bind(status.as_str())
                 .bind(input.access.as_str())
                 .bind(i64::from(input.breaking))
                 .bind(published_at)
@@ -203,7 +208,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if let (ArticleStatus::Scheduled, Some(at)) = (input.status, input.published_at) {
+        if let (ArticleStatus::Scheduled, Some(at)) = (status, input.published_at) {
             let job = PublishArticle {
                 article_id: id.clone(),
                 at: crate::to_ms(at),
@@ -232,6 +237,32 @@ impl Store {
         .rows_affected()
             == 1;
         if done {
+            // The version readers now see is a revision of its own, and the log says who.
+            if let Some(a) = crate::newsroom::editor_article_in(&mut tx, article_id).await? {
+                crate::newsroom::record_revision(
+                    &mut tx,
+                    article_id,
+                    a.revision,
+                    "scheduled-publish",
+                    true,
+                    &a.draft,
+                    None,
+                )
+                .await?;
+                crate::audit::record_audit(
+                    &mut tx,
+                    crate::audit::AuditEntry {
+                        actor: &crate::audit::Actor::system(),
+                        action: "article.publish",
+                        target_kind: "article",
+                        target_id: Some(article_id),
+                        summary: format!("Published “{}” at its scheduled time", a.draft.headline),
+                        before: None,
+                        after: None,
+                    },
+                )
+                .await?;
+            }
             crate::search_feed::enqueue_index(&mut tx, article_id, now).await?;
             state::bump_content_epoch(&mut tx).await?;
         }

@@ -6,6 +6,7 @@
 //! [`Staff`]: crate::session::Staff
 
 mod admin;
+mod articles;
 mod comments;
 pub(crate) mod staff;
 mod taxonomy;
@@ -20,4 +21,5 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(taxonomy::routes())
         .merge(admin::routes())
+        .merge(articles::routes())
 }

@@ -117,10 +117,11 @@ async fn render_article(
         free_per_window: app.wall.policy.free,
         gated_html,
     };
+    // The newsroom's SEO title and description, when set, are what search engines get.
     let mut meta = PageMeta::new(
         &site,
-        &article.card.headline,
-        &article.card.standfirst,
+        or_else(&article.seo_title, &article.card.headline),
+        or_else(&article.seo_description, &article.card.standfirst),
         &path,
     );
     meta.current_section = Some(article.card.section.slug.clone());
@@ -150,4 +151,12 @@ async fn render_article(
         v.page(html, modified, epoch, path)
     };
     Ok(Some(page))
+}
+
+fn or_else<'a>(preferred: &'a str, fallback: &'a str) -> &'a str {
+    if preferred.is_empty() {
+        fallback
+    } else {
+        preferred
+    }
 }

@@ -92,6 +92,20 @@ impl Capability for Moderate {
     }
 }
 
+/// Writing articles in the newsroom: admins, editors, authors and contributors (what each may
+/// do to one article is `masthead_core::Role::may`).
+pub struct Write;
+
+impl Capability for Write {
+    const HOME: &'static str = "/newsroom";
+    const DENIED_TITLE: &'static str = "For the newsroom's writers";
+    const DENIED_MESSAGE: &'static str = "This page is for staff who write and edit articles. If you should have access, ask an admin to change your role.";
+
+    fn allows(role: Role) -> bool {
+        role.can_write()
+    }
+}
+
 /// A staff session whose role has the capability `C`. The standing comes from the session
 /// (opened under the staff sign-in rules), never from the reader's address alone.
 /// (The role is `session.staff`.)

@@ -34,7 +34,7 @@ use masthead_core::secret;
 use masthead_store::sessions::SessionRow;
 
 pub use extract::Capability;
-pub use extract::{CsrfForm, MaybeReader, Moderate, SignedIn, Staff};
+pub use extract::{CsrfForm, MaybeReader, Moderate, SignedIn, Staff, Write};
 
 use crate::{AppState, error::WebError};
 

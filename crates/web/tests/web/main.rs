@@ -8,6 +8,7 @@ mod emails;
 mod feeds;
 mod harness;
 mod http;
+mod newsroom;
 mod pages;
 mod search;
 mod staffroom;
