@@ -612,34 +612,12 @@ async fn an_address_taken_meanwhile_is_refused_and_nothing_changes() {
     app.stop().await;
 }
 
-/// A second node on the same database (its own caches, its own search index), serving until
-/// the returned sender is dropped or fired.
-async fn second_node(app: &crate::common::TestApp) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let dir = app.db.data_dir().join("node-b");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = masthead_web::WebConfig::new(dir);
-    config.listen = "127.0.0.1:0".into();
-    config.epoch_poll = Duration::from_millis(100);
-    config.run_worker = false;
-    // Nodes share the token key (a node with a key of its own refuses to start).
-    config.token_key = Some(std::fs::read_to_string(app.db.data_dir().join("token.key")).unwrap());
-    let node = masthead_web::Application::build(config, app.db.store.clone())
-        .await
-        .unwrap();
-    let base = format!("http://{}", node.local_addr());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(node.run(async move {
-        let _ = stopped.await;
-    }));
-    (base, stop)
-}
-
 #[tokio::test]
 async fn a_session_cached_on_another_node_stops_working_within_a_second_of_signing_out() {
     let (app, smtp) = spawn_with_smtp().await;
     let b = Browser::new();
     register(&app, &smtp, &b, "ana@example.com").await;
-    let (node_b, stop) = second_node(&app).await;
+    let (node_b, stop) = app.second_node().await;
     // The same cookies go to both nodes (cookies do not depend on the port).
     let account_on_b = || async {
         let res = b

@@ -143,6 +143,43 @@ impl TestApp {
         browser.set_cookie(self, &format!("mh_session={token}"));
     }
 
+    /// The configuration of another node of this site: the same database and token key, a
+    /// data directory (search index) of its own, quick epoch polling. Tests change what they
+    /// need (`run_worker`…) before building it.
+    pub fn another_node_config(&self) -> WebConfig {
+        let dir = self
+            .db
+            .data_dir()
+            .join(format!("node-{}", masthead_core::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut config = WebConfig::new(dir);
+        config.listen = "127.0.0.1:0".into();
+        config.time_zone = self.state.config.time_zone.clone();
+        config.epoch_poll = Duration::from_millis(100);
+        // Nodes share the token key (a node with a key of its own refuses to start).
+        config.token_key = Some(
+            std::fs::read_to_string(self.db.data_dir().join("token.key"))
+                .expect("the first node's token key"),
+        );
+        config
+    }
+
+    /// A second node of the site (no worker), answering at the returned base URL until the
+    /// sender is dropped or fired.
+    pub async fn second_node(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
+        let mut config = self.another_node_config();
+        config.run_worker = false;
+        let node = Application::build(config, self.db.store.clone())
+            .await
+            .unwrap();
+        let base = format!("http://{}", node.local_addr());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(node.run(async move {
+            let _ = stopped.await;
+        }));
+        (base, stop)
+    }
+
     /// Stops the server gracefully and waits for it, then checks the job queue (see the
     /// module's documentation): jobs due now are run first, since the app's worker would run
     /// them a moment later; what is left must be what the test declared.

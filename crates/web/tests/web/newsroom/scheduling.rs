@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use masthead_web::{Application, WebConfig};
+use masthead_web::Application;
 
 use super::*;
 
@@ -34,15 +34,7 @@ async fn node(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<anyhow::Result<()>>,
 ) {
-    let dir = app
-        .db
-        .data_dir()
-        .join(format!("node-{}", masthead_core::new_id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = WebConfig::new(dir);
-    config.listen = "127.0.0.1:0".into();
-    config.time_zone = jiff::tz::TimeZone::get("Europe/Lisbon").unwrap();
-    config.epoch_poll = Duration::from_millis(100);
+    let config = app.another_node_config();
     let node = Application::build(config, app.db.store.clone())
         .await
         .unwrap();

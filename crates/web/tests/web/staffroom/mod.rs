@@ -21,26 +21,6 @@ pub const ROLES: [(Role, &str); 5] = [
     (Role::Moderator, "moderator@tribune.example"),
 ];
 
-/// A second node of the site on the same database (no worker), answering at the returned
-/// base URL until the sender is dropped or sent.
-pub async fn second_node(app: &TestApp) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let dir = app.db.data_dir().join("node-b");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = masthead_web::WebConfig::new(dir);
-    config.listen = "127.0.0.1:0".into();
-    config.epoch_poll = Duration::from_millis(100);
-    config.run_worker = false;
-    let node = masthead_web::Application::build(config, app.db.store.clone())
-        .await
-        .unwrap();
-    let base = format!("http://{}", node.local_addr());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(node.run(async move {
-        let _ = stopped.await;
-    }));
-    (base, stop)
-}
-
 /// The status of `path` on the node at `base`, with the browser's cookies.
 pub async fn status_on(b: &Browser, base: &str, path: &str) -> u16 {
     b.client

@@ -10,7 +10,7 @@ use crate::common::{
 };
 use masthead_core::{EmailAddress, Role};
 
-use super::{ROLES, audit_of, eventually_status, second_node, status_on};
+use super::{ROLES, audit_of, eventually_status, status_on};
 
 async fn member_id(app: &TestApp, email: &str) -> String {
     let email = EmailAddress::parse(email).unwrap();
@@ -211,7 +211,7 @@ async fn a_role_change_reaches_open_sessions_on_every_node_at_once() {
     let admin = app.staff("admin@tribune.example", Role::Admin).await;
     let editor = app.staff("editor@tribune.example", Role::Editor).await;
     let id = member_id(&app, "editor@tribune.example").await;
-    let (node_b, stop) = second_node(&app).await;
+    let (node_b, stop) = app.second_node().await;
     assert_eq!(status_on(&editor, &node_b, "/newsroom/comments").await, 200);
     assert_eq!(
         status_on(&editor, &node_b, "/newsroom/comments").await,
@@ -281,7 +281,7 @@ async fn deactivation_ends_sessions_on_every_node_at_once_and_reactivation_resto
         .staff("moderator@tribune.example", Role::Moderator)
         .await;
     let id = member_id(&app, "moderator@tribune.example").await;
-    let (node_b, stop) = second_node(&app).await;
+    let (node_b, stop) = app.second_node().await;
     assert_eq!(
         status_on(&moderator, &node_b, "/newsroom/comments").await,
         200
