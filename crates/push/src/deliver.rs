@@ -1,5 +1,5 @@
 //! Delivery (RFC 8030): one POST per subscriber to its endpoint, over a pool of connections per
-//! push-service origin (reqwest keeps them; HTTPS services negotiate HTTP/2 by ALPN, so one
+//! push-service origin (hyper's pooled client over rustls with ring; HTTPS services negotiate HTTP/2 by ALPN, so one
 //! connection carries many pushes at once), with `TTL`, `Urgency`, a `Topic` (a newer message
 //! with the same topic replaces an undelivered older one) and the VAPID `Authorization`.
 //!
@@ -12,7 +12,24 @@
 //! changed since the reader subscribed), and the resolver refuses private, loopback and
 //! link-local addresses for every host not listed by its exact origin.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::{
+    client::legacy::{
+        Client,
+        connect::{HttpConnector, dns::Name},
+    },
+    rt::{TokioExecutor, TokioTimer},
+};
 
 use crate::{PushServices, Subscription, ece, subscription::parse_endpoint, vapid::Vapid};
 
@@ -58,8 +75,10 @@ pub enum Outcome {
 }
 
 /// Sends pushes: the HTTP client (pooled per origin), the VAPID key and the allow-list.
+type Connector = hyper_rustls::HttpsConnector<HttpConnector<PublicOnly>>;
+
 pub struct Deliverer {
-    client: reqwest::Client,
+    client: Client<Connector, Full<Bytes>>,
     vapid: Arc<Vapid>,
     services: PushServices,
 }
@@ -77,26 +96,29 @@ impl Deliverer {
     pub fn new(vapid: Arc<Vapid>, services: PushServices) -> Result<Self, String> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .dns_resolver(Arc::new(PublicOnly(services.clone())))
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+        let mut http = HttpConnector::new_with_resolver(PublicOnly(services.clone()));
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        http.set_nodelay(true);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(64)
             .http2_adaptive_window(true)
-            .user_agent(concat!("masthead/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+            .build(https);
         Ok(Self {
             client,
             vapid,
@@ -138,42 +160,50 @@ impl Deliverer {
                 };
             }
         };
-        let mut req = self
-            .client
-            .post(url)
+        let mut req = hyper::Request::post(url.as_str())
             .header("TTL", message.ttl.to_string())
             .header("Urgency", message.urgency)
             .header("Content-Encoding", "aes128gcm")
             .header("Content-Type", "application/octet-stream")
             .header("Authorization", auth)
-            .body(body);
+            .header(
+                "User-Agent",
+                concat!("masthead/", env!("CARGO_PKG_VERSION")),
+            );
         if let Some(topic) = message.topic {
             req = req.header("Topic", topic);
         }
-        let res = match req.send().await {
+        let req = match req.body(Full::new(Bytes::from(body))) {
             Ok(r) => r,
-            Err(e) => {
+            Err(e) => return Outcome::Rejected { status: 0 }.tap_log(&e.to_string()),
+        };
+        let exchange = async {
+            let res = self.client.request(req).await.map_err(|e| describe(&e))?;
+            let status = res.status().as_u16();
+            let retry_after = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            // Read (a little of) the body so that the connection can be reused.
+            let _ = Limited::new(res.into_body(), 16 * 1024).collect().await;
+            Ok::<_, String>((status, retry_after))
+        };
+        let (status, retry_after) = match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(reason)) => {
                 return Outcome::Retry {
                     after: None,
-                    reason: describe(&e),
+                    reason,
+                };
+            }
+            Err(_) => {
+                return Outcome::Retry {
+                    after: None,
+                    reason: format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
                 };
             }
         };
-        let status = res.status().as_u16();
-        let retry_after = res
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        // Read (a little of) the body so that an HTTP/1.1 connection can be reused.
-        let mut res = res;
-        let mut read = 0;
-        while let Ok(Some(chunk)) = res.chunk().await {
-            read += chunk.len();
-            if read > 16 * 1024 {
-                break;
-            }
-        }
         match status {
             200..=299 => Outcome::Sent,
             404 | 410 => Outcome::Gone,
@@ -192,9 +222,9 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-fn describe(e: &reqwest::Error) -> String {
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = e.source();
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
@@ -203,13 +233,35 @@ fn describe(e: &reqwest::Error) -> String {
     message
 }
 
+trait TapLog {
+    fn tap_log(self, why: &str) -> Self;
+}
+
+impl TapLog for Outcome {
+    fn tap_log(self, why: &str) -> Self {
+        tracing::warn!(%why, "push request could not be built");
+        self
+    }
+}
+
 /// Resolves names with the system resolver, dropping addresses a stranger's endpoint must
 /// never reach (loopback, private, link-local, unspecified…) unless the host was listed by its
 /// exact origin.
+#[derive(Clone)]
 struct PublicOnly(PushServices);
 
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl tower_service::Service<Name> for PublicOnly {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
         let host = name.as_str().to_owned();
         let trusted = self.0.lists_origin_host(&host);
         Box::pin(async move {
@@ -220,7 +272,7 @@ impl reqwest::dns::Resolve for PublicOnly {
             if addrs.is_empty() {
                 return Err(format!("{host} resolves to no public address").into());
             }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+            Ok(addrs.into_iter())
         })
     }
 }

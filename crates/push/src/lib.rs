@@ -12,6 +12,7 @@
 pub mod deliver;
 pub mod ece;
 pub mod subscription;
+pub mod testing;
 pub mod vapid;
 
 pub use deliver::{Deliverer, Message, Outcome};
