@@ -69,6 +69,7 @@ struct FileConfig {
     header_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
+    push_services: Option<String>,
 }
 
 /// A value that must never be printed.
@@ -295,6 +296,7 @@ impl Settings {
                 }
             };
         }
+        push::apply(&mut web.push, self.file.push_services.as_deref())?;
         web.smtp_url =
             env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
@@ -473,3 +475,5 @@ pub fn init_tracing(json: bool) {
 
 #[cfg(test)]
 mod tests;
+
+mod push;

@@ -2,6 +2,7 @@
 //! library crates; nothing else lives here.
 
 mod config;
+mod push;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -75,6 +76,30 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Breaking news by Web Push.
+    Push {
+        #[command(subcommand)]
+        command: PushCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PushCommand {
+    /// Send a published article as a notification to the subscribers of a topic, and show the
+    /// progress. A story goes to a topic once unless --resend is given.
+    Send {
+        /// The article's slug (the last part of its address).
+        slug: String,
+        /// breaking, or section:SLUG for the readers who follow a section.
+        #[arg(long, default_value = "breaking")]
+        topic: String,
+        /// Send again although this story was sent to this topic before.
+        #[arg(long)]
+        resend: bool,
+        /// Only enqueue the send and follow it; the site's own workers deliver it.
+        #[arg(long)]
+        no_worker: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +155,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { paths } => import(settings, paths).await,
         Command::Reindex => reindex(settings).await,
+        Command::Push {
+            command:
+                PushCommand::Send {
+                    slug,
+                    topic,
+                    resend,
+                    no_worker,
+                },
+        } => push::send(settings, &slug, &topic, resend, no_worker).await,
         Command::Staff {
             command: StaffCommand::Add { email, role },
         } => {

@@ -14,6 +14,7 @@
 
 pub mod address_changed;
 pub mod publish;
+pub mod push;
 pub mod reply_email;
 pub mod search_sync;
 pub mod sign_in_email;
@@ -25,6 +26,7 @@ use masthead_store::{
     comments::SendReplyEmail,
     content::PublishArticle,
     jobs::Worker,
+    push::{DeliverPushChunk, SplitPushAlert},
     search_feed::IndexArticle,
     sign_in::{SendAddressChangedEmail, SendSignInEmail},
 };
@@ -51,6 +53,9 @@ pub struct JobEnv {
     /// its `index_article` jobs finish at once, and each serving node's index catches up from
     /// the database within a second ([`search_sync::watch_index`]).
     pub search: Option<Arc<SearchState>>,
+    /// Web Push: the settings and this node's deliverer (`push.rs`); set with
+    /// [`JobEnv::with_push`], the defaults otherwise.
+    pub push: push::PushEnv,
 }
 
 /// Where emails go, and the theme that may override their templates.
@@ -76,13 +81,21 @@ impl JobEnv {
         )?;
         let emails = masthead_mail::EmailTemplates::load(mail.theme_dir.as_deref())?;
         tracing::info!(mail = %mailer.describe(), "email delivery");
+        let push = push::PushEnv::new(push::PushSettings::default(), &site.public_url, &mail.from);
         Ok(Self {
             store,
             mailer,
             emails,
             site,
             search,
+            push,
         })
+    }
+
+    /// The same environment with these push settings.
+    pub fn with_push(mut self, settings: push::PushSettings, mail_from: &str) -> Self {
+        self.push = push::PushEnv::new(settings, &self.site.public_url, mail_from);
+        self
     }
 }
 
@@ -105,6 +118,8 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<SendSignInEmail, _>(env.clone())
         .register::<SendReplyEmail, _>(env.clone())
         .register::<SendAddressChangedEmail, _>(env.clone())
+        .register::<SplitPushAlert, _>(env.clone())
+        .register::<DeliverPushChunk, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

@@ -24,6 +24,7 @@ pub mod dialect;
 pub mod erasure;
 pub mod group;
 pub mod jobs;
+pub mod push;
 pub mod rate_limit;
 pub mod readers;
 pub mod search_feed;

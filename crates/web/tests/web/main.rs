@@ -8,5 +8,6 @@ mod emails;
 mod harness;
 mod http;
 mod pages;
+mod push;
 mod search;
 mod wall;
