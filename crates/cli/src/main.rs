@@ -238,7 +238,8 @@ async fn worker(settings: Settings, theme: Option<PathBuf>) -> anyhow::Result<Ex
         &web.mail_settings(),
         web.site_settings(),
         None,
-    )?;
+    )?
+    .with_push(web.push.clone(), &web.mail_from);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(masthead_jobs::run_worker(
         std::sync::Arc::new(env),

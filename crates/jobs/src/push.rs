@@ -14,7 +14,7 @@
 //! whole chunk again (duplicates are bounded by one chunk, [`CHUNK`] subscribers) and nobody
 //! is skipped, since the chunk is only marked done with its outcome.
 //!
-//! The VAPID key is made on first use and kept in the settings table (`push_vapid_key`), so
+//! The VAPID key is made on first use and kept in the settings table (`secret.push_vapid_key`), so
 //! that every node signs with the same key browsers subscribed with.
 //!
 //! [`CHUNKS_PER_STEP`]: masthead_store::push::CHUNKS_PER_STEP
@@ -33,7 +33,7 @@ use masthead_store::{
 use crate::JobEnv;
 
 /// The setting holding the VAPID key pair (PKCS#8, base64url).
-pub const VAPID_KEY_SETTING: &str = "push_vapid_key";
+pub const VAPID_KEY_SETTING: &str = "secret.push_vapid_key";
 /// Retries of a chunk's 429/5xx part before those subscribers count as failed.
 pub const MAX_RETRIES: i64 = 5;
 /// The longest `Retry-After` honoured as given; longer ones are cut to this.
@@ -203,7 +203,13 @@ async fn deliver_chunk(env: &JobEnv, chunk: &DeliverPushChunk) -> Result<(), Job
         count_push(&result);
         match result {
             Outcome::Sent => outcome.sent.push(id),
-            Outcome::Gone | Outcome::Unlisted | Outcome::BadKey => outcome.gone.push(id),
+            Outcome::Gone | Outcome::BadKey => outcome.gone.push(id),
+            // Kept: a node whose MASTHEAD_PUSH_SERVICES lost an entry must not delete every
+            // subscription of that service.
+            Outcome::Unlisted => {
+                tracing::warn!(subscription = %id, "push endpoint not on MASTHEAD_PUSH_SERVICES; not sent");
+                outcome.failed += 1;
+            }
             Outcome::TooBig => {
                 tracing::error!(alert = %alert.id, bytes = payload.len(), "a push service refused the alert as too big (413)");
                 outcome.failed += 1;
@@ -248,8 +254,10 @@ async fn deliver_chunk(env: &JobEnv, chunk: &DeliverPushChunk) -> Result<(), Job
 fn count_push(outcome: &Outcome) {
     let label = match outcome {
         Outcome::Sent => "sent",
-        Outcome::Gone | Outcome::Unlisted => "expired",
-        Outcome::TooBig | Outcome::BadKey | Outcome::Rejected { .. } => "failed",
+        Outcome::Gone => "expired",
+        Outcome::TooBig | Outcome::BadKey | Outcome::Unlisted | Outcome::Rejected { .. } => {
+            "failed"
+        }
         Outcome::Retry { .. } => "retry",
     };
     metrics::counter!("masthead_push_total", "outcome" => label).increment(1);

@@ -110,6 +110,18 @@ impl PushService {
         }
     }
 
+    /// Answers every push `seconds` later (a slow push service: a fan-out takes a while).
+    pub async fn set_delay(&self, seconds: f64) {
+        let res = self
+            .client
+            .post(format!("{}/control/config", self.origin()))
+            .json(&serde_json::json!({ "delay": seconds }))
+            .send()
+            .await
+            .expect("configure the push service");
+        assert!(res.status().is_success());
+    }
+
     /// Every push received so far, in order: `id`, `status` answered, `payload` (decrypted
     /// JSON), `headers`, `vapid` (`claims`, `k`), `error` when the push was malformed, `at`.
     pub async fn log(&self) -> Vec<serde_json::Value> {

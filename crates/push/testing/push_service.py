@@ -16,6 +16,7 @@ its origin in MASTHEAD_PUSH_SERVICES). For every push it
 Control API (JSON), used by the Rust tests:
   POST /control/subscriptions {"id", "pkcs8" (base64url PKCS#8 P-256 key), "auth" (base64url),
                                "script": [201, 429, ...], "retry_after": seconds}
+  POST /control/config {"delay": seconds}   answer every push that much later
   GET  /control/log            every push received, in order
   POST /control/reset-log
 
@@ -36,6 +37,7 @@ from cryptography.hazmat.primitives.serialization import load_der_private_key
 LOCK = threading.Lock()
 SUBSCRIPTIONS = {}  # id -> {"key", "auth", "script", "retry_after"}
 LOG = []
+CONFIG = {"delay": 0.0}  # seconds before each push is answered
 
 
 def b64d(s):
@@ -120,6 +122,10 @@ class Handler(BaseHTTPRequestHandler):
                     "retry_after": spec.get("retry_after"),
                 }
             self.reply_json(200, {"ok": True})
+        elif self.path == "/control/config":
+            with LOCK:
+                CONFIG.update(json.loads(self.body()))
+            self.reply_json(200, {"ok": True})
         elif self.path == "/control/reset-log":
             with LOCK:
                 LOG.clear()
@@ -155,6 +161,9 @@ class Handler(BaseHTTPRequestHandler):
         entry["status"] = status
         with LOCK:
             LOG.append(entry)
+            delay = CONFIG["delay"]
+        if delay:
+            time.sleep(delay)
         if status == "hang":
             time.sleep(60)
             return

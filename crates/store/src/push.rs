@@ -190,7 +190,7 @@ impl Job for DeliverPushChunk {
 pub struct ChunkOutcome {
     /// Delivered (201).
     pub sent: Vec<String>,
-    /// 404/410 or no longer on the allow-list: deleted.
+    /// 404/410 (or keys that cannot be read): deleted.
     pub gone: Vec<String>,
     /// Other 4xx: counted against the subscription.
     pub refused: Vec<String>,

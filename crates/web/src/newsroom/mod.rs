@@ -5,6 +5,7 @@
 //!
 //! [`Staff`]: crate::session::Staff
 
+mod alerts;
 mod comments;
 
 use axum::Router;
@@ -12,5 +13,7 @@ use axum::Router;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(comments::routes())
+    Router::new()
+        .merge(comments::routes())
+        .merge(alerts::routes())
 }

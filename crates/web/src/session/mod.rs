@@ -33,7 +33,7 @@ use axum::http::HeaderMap;
 use masthead_core::secret;
 use masthead_store::sessions::SessionRow;
 
-pub use extract::{CsrfForm, MaybeReader, Moderate, SignedIn, Staff};
+pub use extract::{Capability, CsrfForm, MaybeReader, Moderate, SignedIn, Staff};
 
 use crate::{AppState, error::WebError};
 

@@ -446,3 +446,134 @@ async fn a_readers_subscriptions_are_exported_and_erased_with_the_account() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn editors_send_alerts_from_the_newsroom_after_a_confirmation() {
+    use crate::common::browser::csrf_of;
+    use masthead_core::Role;
+    let service = PushService::start();
+    let app = spawn_with_push(&service).await;
+    for i in 0..3 {
+        let s = service
+            .subscription(&format!("n{i}"), json!([]), None)
+            .await;
+        assert_eq!(subscribe(&app, &s, json!(["breaking"])).await.0, 201);
+    }
+    let author = app.staff("author@tribune.example", Role::Author).await;
+    assert_eq!(author.get(&app, "/newsroom/alerts").await.0, 403);
+    let anonymous = app.get("/newsroom/alerts").await;
+    assert_eq!(anonymous.status(), 303, "sign in first");
+
+    let editor = app.staff("editor@tribune.example", Role::Editor).await;
+    let (status, page) = editor.get(&app, "/newsroom/alerts").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Breaking-news alerts") && page.contains(HARBOUR));
+    assert!(page.contains("<td>breaking</td><td>3</td>"), "{page}");
+    let csrf = csrf_of(&page);
+    let form = |extra: &[(&'static str, &'static str)]| {
+        let mut f = vec![
+            ("csrf", csrf.clone()),
+            ("slug", HARBOUR.to_owned()),
+            ("topic", "breaking".to_owned()),
+        ];
+        f.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        f
+    };
+    let res = editor
+        .client
+        .post(app.url("/newsroom/alerts/confirm"))
+        .form(&form(&[]))
+        .send()
+        .await
+        .unwrap();
+    let confirm = res.text().await.unwrap();
+    assert!(
+        confirm.contains("It will reach <strong>3 subscribers</strong>"),
+        "{confirm}"
+    );
+    assert!(!confirm.contains("already sent"));
+    let res = editor
+        .client
+        .post(app.url("/newsroom/alerts"))
+        .form(&form(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    app.run_due_jobs().await;
+    assert_eq!(service.log().await.len(), 3);
+    let (_, page) = editor.get(&app, "/newsroom/alerts").await;
+    assert!(page.contains("3 of 3") && page.contains("Done"), "{page}");
+
+    // The second time, the confirmation says so, and only a confirmed resend goes.
+    let res = editor
+        .client
+        .post(app.url("/newsroom/alerts/confirm"))
+        .form(&form(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("already sent to these readers")
+    );
+    let res = editor
+        .client
+        .post(app.url("/newsroom/alerts"))
+        .form(&form(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = editor
+        .client
+        .post(app.url("/newsroom/alerts"))
+        .form(&form(&[("resend", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    app.run_due_jobs().await;
+    assert_eq!(service.log().await.len(), 6);
+    // A bad choice re-renders the page with a message.
+    let res = editor
+        .client
+        .post(app.url("/newsroom/alerts/confirm"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("slug", "nope"),
+            ("topic", "breaking"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Choose a published article")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn article_pages_carry_the_opt_in_for_the_script() {
+    let service = PushService::start();
+    let app = spawn_with_push(&service).await;
+    let (status, html) = app.text(&format!("/city/{HARBOUR}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("id=\"push-optin\" hidden"),
+        "hidden until the script shows it"
+    );
+    assert!(html.contains("Never miss breaking news"));
+    assert!(html.contains("value=\"section:city\""));
+    assert!(html.contains("<script src=\"/static/push.js\" defer></script>"));
+    let (status, js) = app.text("/static/push-sw.js").await;
+    assert_eq!(status, 200);
+    assert!(js.contains("showNotification"));
+    app.stop().await;
+}
