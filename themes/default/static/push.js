@@ -65,6 +65,17 @@
     });
   }
 
+  // The browser's push service may never answer (offline, blocked): say so rather than wait.
+  function withTimeout(promise) {
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () {
+        reject(new Error('Your browser could not reach its notification service. Please try again later.'));
+      }, 15000);
+      promise.then(function (v) { clearTimeout(timer); resolve(v); },
+        function (e) { clearTimeout(timer); reject(e); });
+    });
+  }
+
   function send(method, body) {
     return fetch('/push/subscriptions', {
       method: method,
@@ -90,7 +101,10 @@
 
   function subscribe() {
     clearError();
-    Notification.requestPermission().then(function (permission) {
+    var asked = Notification.permission === 'granted'
+      ? Promise.resolve('granted')
+      : Notification.requestPermission();
+    asked.then(function (permission) {
       if (permission !== 'granted') {
         box.hidden = true; // refused: we do not ask again
         return;
@@ -100,10 +114,10 @@
         .then(function (both) {
           var reg = both[0];
           return reg.pushManager.getSubscription().then(function (existing) {
-            return existing || reg.pushManager.subscribe({
+            return existing || withTimeout(reg.pushManager.subscribe({
               userVisibleOnly: true,
               applicationServerKey: keyBytes(both[1])
-            });
+            }));
           });
         })
         .then(save);

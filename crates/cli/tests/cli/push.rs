@@ -175,6 +175,13 @@ async fn a_worker_killed_mid_send_loses_nobody() {
         "kill -9 after {at_kill} pushes with {in_flight} chunks in flight: {duplicates} duplicates, nobody skipped"
     );
     let alerts = db.store.recent_push_alerts(1).await.unwrap();
+    let first_ms = log
+        .iter()
+        .map(|e| (e["at"].as_f64().unwrap() * 1000.0) as i64)
+        .min()
+        .unwrap()
+        - alerts[0].created_at;
+    println!("first push {first_ms} ms after the send was confirmed (worker polling every 500 ms)");
     assert_eq!(alerts[0].sent, SUBSCRIBERS as i64, "counted once each");
     assert!(alerts[0].finished_at.is_some());
 }

@@ -9,5 +9,6 @@ mod harness;
 mod http;
 mod pages;
 mod push;
+mod push_browser;
 mod search;
 mod wall;
