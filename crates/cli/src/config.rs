@@ -72,6 +72,7 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     staff_session_hours: Option<i64>,
+    push_services: Option<String>,
 }
 
 /// A value that must never be printed.
@@ -330,6 +331,7 @@ impl Settings {
             };
         }
         web.staff_session_hours = self.staff_session_hours(web.staff_session_hours)?;
+        push::apply(&mut web.push, self.file.push_services.as_deref())?;
         web.smtp_url =
             env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
@@ -529,3 +531,5 @@ pub fn init_tracing(json: bool) {
 
 #[cfg(test)]
 mod tests;
+
+mod push;

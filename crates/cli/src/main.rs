@@ -3,6 +3,7 @@
 
 mod config;
 mod staff;
+mod push;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -76,6 +77,30 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Breaking news by Web Push.
+    Push {
+        #[command(subcommand)]
+        command: PushCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PushCommand {
+    /// Send a published article as a notification to the subscribers of a topic, and show the
+    /// progress. A story goes to a topic once unless --resend is given.
+    Send {
+        /// The article's slug (the last part of its address).
+        slug: String,
+        /// breaking, or section:SLUG for the readers who follow a section.
+        #[arg(long, default_value = "breaking")]
+        topic: String,
+        /// Send again although this story was sent to this topic before.
+        #[arg(long)]
+        resend: bool,
+        /// Only enqueue the send and follow it; the site's own workers deliver it.
+        #[arg(long)]
+        no_worker: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +164,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { paths } => import(settings, paths).await,
         Command::Reindex => reindex(settings).await,
+        Command::Push {
+            command:
+                PushCommand::Send {
+                    slug,
+                    topic,
+                    resend,
+                    no_worker,
+                },
+        } => push::send(settings, &slug, &topic, resend, no_worker).await,
         Command::Staff {
             command: StaffCommand::Add { email, role },
         } => {
@@ -229,20 +263,7 @@ async fn worker(settings: Settings, theme: Option<PathBuf>) -> anyhow::Result<Ex
     let web = settings
         .web_config(&store, None, theme, &config::ServerArgs::default())
         .await?;
-    let tokens = masthead_jobs::token_key::load_token_hasher(
-        &store,
-        &web.data_dir,
-        web.token_key.as_deref(),
-    )
-    .await?;
-    // No search index here: each serving node keeps its own current.
-    let env = masthead_jobs::JobEnv::new(
-        store.clone(),
-        &web.mail_settings(),
-        web.site_settings(),
-        None,
-        tokens,
-    )?;
+    let env = job_env(&store, &web).await?;
     let shutdown = shutdown_signal();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(masthead_jobs::run_worker(
@@ -344,6 +365,29 @@ fn progress_spinner(message: &'static str) -> ProgressBar {
     bar.set_message(message);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+/// The job environment of a process that runs jobs without serving HTTP (`masthead worker`,
+/// `push send`, `edition send`): the site's settings, its token key, and no search index
+/// (each serving node keeps its own current).
+pub(crate) async fn job_env(
+    store: &masthead_store::Store,
+    web: &masthead_web::WebConfig,
+) -> anyhow::Result<masthead_jobs::JobEnv> {
+    let tokens = masthead_jobs::token_key::load_token_hasher(
+        store,
+        &web.data_dir,
+        web.token_key.as_deref(),
+    )
+    .await?;
+    Ok(masthead_jobs::JobEnv::new(
+        store.clone(),
+        &web.mail_settings(),
+        web.site_settings(),
+        None,
+        tokens,
+    )?
+    .with_push(web.push.clone(), &web.mail_from))
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when

@@ -14,6 +14,7 @@
 
 pub mod address_changed;
 pub mod publish;
+pub mod push;
 pub mod reply_email;
 pub mod search_sync;
 pub mod sign_in_email;
@@ -27,6 +28,7 @@ use masthead_store::{
     comments::SendReplyEmail,
     content::PublishArticle,
     jobs::Worker,
+    push::{DeliverPushChunk, SplitPushAlert},
     search_feed::IndexArticle,
     sign_in::{SendAddressChangedEmail, SendSignInEmail},
     staff::SendStaffInviteEmail,
@@ -56,6 +58,9 @@ pub struct JobEnv {
     pub search: Option<Arc<SearchState>>,
     /// Hashes the secrets mailed to readers before they are stored ([`token_key`]).
     pub tokens: masthead_core::secret::TokenHasher,
+    /// Web Push: the settings and this node's deliverer (`push.rs`); set with
+    /// [`JobEnv::with_push`], the defaults otherwise.
+    pub push: push::PushEnv,
 }
 
 /// Where emails go, and the theme that may override their templates.
@@ -82,6 +87,7 @@ impl JobEnv {
         )?;
         let emails = masthead_mail::EmailTemplates::load(mail.theme_dir.as_deref())?;
         tracing::info!(mail = %mailer.describe(), "email delivery");
+        let push = push::PushEnv::new(push::PushSettings::default(), &site.public_url, &mail.from);
         Ok(Self {
             store,
             mailer,
@@ -89,7 +95,14 @@ impl JobEnv {
             site,
             search,
             tokens,
+            push,
         })
+    }
+
+    /// The same environment with these push settings.
+    pub fn with_push(mut self, settings: push::PushSettings, mail_from: &str) -> Self {
+        self.push = push::PushEnv::new(settings, &self.site.public_url, mail_from);
+        self
     }
 }
 
@@ -113,6 +126,8 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<SendReplyEmail, _>(env.clone())
         .register::<SendAddressChangedEmail, _>(env.clone())
         .register::<SendStaffInviteEmail, _>(env.clone())
+        .register::<SplitPushAlert, _>(env.clone())
+        .register::<DeliverPushChunk, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

@@ -26,6 +26,7 @@ pub mod erasure;
 pub mod group;
 pub mod jobs;
 pub mod newsroom;
+pub mod push;
 pub mod rate_limit;
 pub mod readers;
 pub mod redirects;

@@ -35,6 +35,10 @@ pub enum RateKey {
     CommentReports(String),
     /// Moderation decisions by one staff member.
     ModeratorActions(String),
+    /// Push subscriptions made, changed or withdrawn from one client address.
+    PushChangesFromIp(String),
+    /// Push receipts (shown, clicked) reported from one client address.
+    PushReceiptsFromIp(String),
 }
 
 impl RateKey {
@@ -49,6 +53,8 @@ impl RateKey {
             Self::CommentLikes(r) => ("comment-like", r.as_str()),
             Self::CommentReports(r) => ("comment-report", r.as_str()),
             Self::ModeratorActions(r) => ("moderate", r.as_str()),
+            Self::PushChangesFromIp(ip) => ("push-ip", ip.as_str()),
+            Self::PushReceiptsFromIp(ip) => ("push-receipt-ip", ip.as_str()),
         };
         format!("{kind}:{subject}")
     }

@@ -61,6 +61,8 @@ pub struct WebConfig {
     /// How long a staff session lasts, in hours (`MASTHEAD_STAFF_SESSION_HOURS`, default 12); readers'
     /// sessions last 30 days.
     pub staff_session_hours: i64,
+    /// Web Push: the push services delivered to, TTL, pruning (`masthead_jobs::push`).
+    pub push: masthead_jobs::push::PushSettings,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -92,6 +94,7 @@ impl std::fmt::Debug for WebConfig {
             trusted_proxies,
             run_worker,
             staff_session_hours,
+            push,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -125,6 +128,7 @@ impl std::fmt::Debug for WebConfig {
             .field("trusted_proxies", trusted_proxies)
             .field("run_worker", run_worker)
             .field("staff_session_hours", staff_session_hours)
+            .field("push", push)
             .finish()
     }
 }
@@ -184,6 +188,7 @@ impl WebConfig {
             server: crate::ServerLimits::default(),
             search_per_minute: 60,
             staff_session_hours: crate::account::STAFF_SESSION_HOURS,
+            push: masthead_jobs::push::PushSettings::default(),
         }
     }
 

@@ -16,6 +16,7 @@ mod middleware;
 mod newsroom;
 mod ops;
 mod pages;
+mod push;
 pub mod search;
 mod server;
 mod session;
@@ -114,17 +115,24 @@ impl Application {
             config.token_key.as_deref(),
         )
         .await?;
-        let jobs = Arc::new(masthead_jobs::JobEnv::new(
-            store.clone(),
-            &config.mail_settings(),
-            config.site_settings(),
-            Some(search.clone()),
-            tokens,
-        )?);
-        // Every feature that keeps data about readers registers what deleting one erases.
-        let erasures = masthead_store::erasure::Erasures::new().with(
-            masthead_store::comments::CommentsErasure(config.comments.on_delete),
+        let jobs = Arc::new(
+            masthead_jobs::JobEnv::new(
+                store.clone(),
+                &config.mail_settings(),
+                config.site_settings(),
+                Some(search.clone()),
+                tokens,
+            )?
+            .with_push(config.push.clone(), &config.mail_from),
         );
+        // The VAPID key is made (or read) now: browsers subscribe with it from the first page.
+        jobs.push.deliverer(&store).await?;
+        // Every feature that keeps data about readers registers what deleting one erases.
+        let erasures = masthead_store::erasure::Erasures::new()
+            .with(masthead_store::comments::CommentsErasure(
+                config.comments.on_delete,
+            ))
+            .with(masthead_store::push::PushErasure);
         let feeds = feeds::FeedsState::new(config.page_cache_bytes);
         let state = AppState(Arc::new(App {
             store,
@@ -221,6 +229,7 @@ fn router(state: AppState) -> Router {
         .merge(comments::routes())
         .merge(newsroom::routes())
         .merge(feeds::routes())
+        .merge(push::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

@@ -37,6 +37,18 @@ pub async fn export(
         "edited_at": c.edited_at.map(|t| masthead_store::from_ms(t).to_string()),
     })).collect();
     let iso = |ms: i64| masthead_store::from_ms(ms).to_string();
+    let push: Vec<_> = app
+        .store
+        .push_subscriptions_of_reader(&reader.id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            serde_json::json!({
+                "push_service": s.push_service, "topics": s.topics,
+                "subscribed_at": iso(s.created_at), "last_used_at": iso(s.last_used_at),
+            })
+        })
+        .collect();
     let body = serde_json::json!({
         "publication": app.config.site_name,
         "exported_at": jiff::Timestamp::now().to_string(),
@@ -52,6 +64,7 @@ pub async fn export(
             "active_sessions": sessions,
         },
         "comments": comments,
+        "push_subscriptions": push,
     });
     let mut res = axum::Json(body).into_response();
     let h = res.headers_mut();

@@ -7,6 +7,7 @@
 
 mod admin;
 mod articles;
+mod alerts;
 mod comments;
 pub(crate) mod staff;
 mod taxonomy;
@@ -22,4 +23,5 @@ pub fn routes() -> Router<AppState> {
         .merge(taxonomy::routes())
         .merge(admin::routes())
         .merge(articles::routes())
+        .merge(alerts::routes())
 }

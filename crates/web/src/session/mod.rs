@@ -33,8 +33,7 @@ use axum::http::HeaderMap;
 use masthead_core::secret;
 use masthead_store::sessions::SessionRow;
 
-pub use extract::Capability;
-pub use extract::{CsrfForm, MaybeReader, Moderate, SignedIn, Staff, Write};
+pub use extract::{Capability, CsrfForm, MaybeReader, Moderate, SignedIn, Staff, Write};
 
 use crate::{AppState, error::WebError};
 

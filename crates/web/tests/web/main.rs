@@ -10,6 +10,8 @@ mod harness;
 mod http;
 mod newsroom;
 mod pages;
+mod push;
+mod push_browser;
 mod search;
 mod staffroom;
 mod wall;
