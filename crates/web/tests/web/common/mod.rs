@@ -140,7 +140,13 @@ impl TestApp {
             .open_session_for_tests(&address, &self.state.jobs.tokens.hash(&token), valid_for)
             .await
             .unwrap();
-        browser.set_cookie(self, &format!("mh_session={token}"));
+        // On HTTPS the cookie is `__Host-` prefixed (web/src/session/cookies.rs).
+        let name = if self.state.config.is_https() {
+            "__Host-mh_session"
+        } else {
+            "mh_session"
+        };
+        browser.set_cookie(self, &format!("{name}={token}"));
     }
 
     /// The configuration of another node of this site: the same database and token key, a
