@@ -7,6 +7,7 @@
 
 pub mod article;
 pub mod comment;
+pub mod edition;
 pub mod email;
 pub mod id;
 pub mod markdown;

@@ -21,6 +21,7 @@
 pub mod comments;
 pub mod content;
 pub mod dialect;
+pub mod edition;
 pub mod erasure;
 pub mod group;
 pub mod jobs;
