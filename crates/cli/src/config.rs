@@ -295,6 +295,7 @@ impl Settings {
                 }
             };
         }
+        web.edition = edition::edition_settings()?;
         web.smtp_url =
             env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
@@ -470,6 +471,8 @@ pub fn init_tracing(json: bool) {
         builder.init();
     }
 }
+
+mod edition;
 
 #[cfg(test)]
 mod tests;

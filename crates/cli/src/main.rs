@@ -2,6 +2,7 @@
 //! library crates; nothing else lives here.
 
 mod config;
+mod edition;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -70,6 +71,12 @@ enum Command {
     /// atomically. A running `masthead serve` keeps answering searches meanwhile and adopts the
     /// new index within a second.
     Reindex,
+    /// The Daily Edition: preview it, send it (once per date; run again to resume), or print
+    /// the DKIM DNS records its signatures need.
+    Edition {
+        #[command(subcommand)]
+        command: edition::EditionCommand,
+    },
     /// Manage newsroom staff.
     Staff {
         #[command(subcommand)]
@@ -130,6 +137,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { paths } => import(settings, paths).await,
         Command::Reindex => reindex(settings).await,
+        Command::Edition { command } => edition::run(settings, command, shutdown_signal()).await,
         Command::Staff {
             command: StaffCommand::Add { email, role },
         } => {

@@ -13,6 +13,7 @@
 //! enqueued, `RunJob<JobEnv>` for it here, and one `.register` line in [`worker`].
 
 pub mod address_changed;
+pub mod edition;
 pub mod publish;
 pub mod reply_email;
 pub mod search_sync;
@@ -24,6 +25,7 @@ use masthead_store::{
     Store,
     comments::SendReplyEmail,
     content::PublishArticle,
+    edition::{SendEditionChunk, StartDailyEdition},
     jobs::Worker,
     search_feed::IndexArticle,
     sign_in::{SendAddressChangedEmail, SendSignInEmail},
@@ -51,6 +53,10 @@ pub struct JobEnv {
     /// its `index_article` jobs finish at once, and each serving node's index catches up from
     /// the database within a second ([`search_sync::watch_index`]).
     pub search: Option<Arc<SearchState>>,
+    /// Where emails go (the Daily Edition builds its own sender from it).
+    pub mail_settings: MailSettings,
+    /// The Daily Edition's settings and this node's sending state.
+    pub edition: edition::EditionState,
 }
 
 /// Where emails go, and the theme that may override their templates.
@@ -82,7 +88,15 @@ impl JobEnv {
             emails,
             site,
             search,
+            mail_settings: mail.clone(),
+            edition: edition::EditionState::new(edition::EditionSettings::default()),
         })
+    }
+
+    /// The Daily Edition's settings (the defaults otherwise: no daily schedule).
+    pub fn with_edition(mut self, settings: edition::EditionSettings) -> Self {
+        self.edition = edition::EditionState::new(settings);
+        self
     }
 }
 
@@ -93,6 +107,9 @@ pub async fn run_worker(
     wake: Arc<tokio::sync::Notify>,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    if let Err(e) = edition::ensure_scheduled(&env).await {
+        tracing::error!(error = %format!("{e:#}"), "cannot schedule the daily edition");
+    }
     let worker = worker(env);
     tracing::info!(kinds = ?worker.kinds(), "job worker running");
     worker.run(IDLE_POLL, wake, shutdown).await;
@@ -105,6 +122,8 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<SendSignInEmail, _>(env.clone())
         .register::<SendReplyEmail, _>(env.clone())
         .register::<SendAddressChangedEmail, _>(env.clone())
+        .register::<SendEditionChunk, _>(env.clone())
+        .register::<StartDailyEdition, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

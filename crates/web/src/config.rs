@@ -52,6 +52,8 @@ pub struct WebConfig {
     /// Searches a client (IP address) may run against the index per minute on this node;
     /// cached results do not count; 0 turns the limit off (`search/limit.rs`).
     pub search_per_minute: u32,
+    /// The Daily Edition: its schedule, SMTP pool, rate limits, DKIM (`masthead_jobs::edition`).
+    pub edition: masthead_jobs::edition::EditionSettings,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -80,6 +82,7 @@ impl std::fmt::Debug for WebConfig {
             search_per_minute,
             trusted_proxies,
             run_worker,
+            edition,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -110,6 +113,7 @@ impl std::fmt::Debug for WebConfig {
             .field("search_per_minute", search_per_minute)
             .field("trusted_proxies", trusted_proxies)
             .field("run_worker", run_worker)
+            .field("edition", edition)
             .finish()
     }
 }
@@ -166,6 +170,7 @@ impl WebConfig {
             comments: crate::CommentsConfig::default(),
             server: crate::ServerLimits::default(),
             search_per_minute: 60,
+            edition: masthead_jobs::edition::EditionSettings::default(),
         }
     }
 

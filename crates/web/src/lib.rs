@@ -10,6 +10,7 @@ mod cache;
 mod client_ip;
 mod comments;
 mod config;
+mod edition;
 mod error;
 mod middleware;
 mod newsroom;
@@ -104,16 +105,21 @@ impl Application {
             config.search_rebuild_before_serving_max,
         )
         .await?;
-        let jobs = Arc::new(masthead_jobs::JobEnv::new(
-            store.clone(),
-            &config.mail_settings(),
-            config.site_settings(),
-            Some(search.clone()),
-        )?);
-        // Every feature that keeps data about readers registers what deleting one erases.
-        let erasures = masthead_store::erasure::Erasures::new().with(
-            masthead_store::comments::CommentsErasure(config.comments.on_delete),
+        let jobs = Arc::new(
+            masthead_jobs::JobEnv::new(
+                store.clone(),
+                &config.mail_settings(),
+                config.site_settings(),
+                Some(search.clone()),
+            )?
+            .with_edition(config.edition.clone()),
         );
+        // Every feature that keeps data about readers registers what deleting one erases.
+        let erasures = masthead_store::erasure::Erasures::new()
+            .with(masthead_store::comments::CommentsErasure(
+                config.comments.on_delete,
+            ))
+            .with(masthead_store::edition::EditionErasure);
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -207,6 +213,7 @@ fn router(state: AppState) -> Router {
         .merge(search::routes())
         .merge(comments::routes())
         .merge(newsroom::routes())
+        .merge(edition::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

@@ -1,3 +1,4 @@
 //! The `masthead` binary's integration tests, one binary.
 
 mod cli;
+mod edition;
