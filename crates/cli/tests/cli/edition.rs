@@ -228,3 +228,51 @@ async fn a_send_killed_at_random_moments_resumes_and_loses_nobody() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(received(&smtp), total);
 }
+
+#[tokio::test]
+async fn two_processes_share_one_send_and_each_reader_gets_one_message() {
+    const READERS: usize = 120;
+    let db = TestDb::new().await;
+    import_story(&db).await;
+    let smtp = SmtpServer::start();
+    let emails: Vec<EmailAddress> = (0..READERS)
+        .map(|i| EmailAddress::parse(&format!("r{i:03}@shared{}.example", i % 3)).unwrap())
+        .collect();
+    db.store.add_readers_for_tests(&emails, true).await.unwrap();
+    // Two nodes (processes) start the same edition at once: one creates it, both send it.
+    let spawn = || {
+        edition(&db, Some(&smtp), &["send", "--date", "2026-07-15"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stdout = format!(
+        "{}{}",
+        String::from_utf8_lossy(&a.stdout),
+        String::from_utf8_lossy(&b.stdout)
+    );
+    assert_eq!(
+        stdout
+            .matches("Sending the Daily Edition for 2026-07-15")
+            .count(),
+        1,
+        "{stdout}"
+    );
+    let counts = per_reader(&smtp);
+    assert_eq!(counts.len(), READERS);
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "exactly one each: {counts:?}"
+    );
+}

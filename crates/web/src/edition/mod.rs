@@ -223,3 +223,33 @@ pub async fn suppression_of(
         Err(_) => Ok(None),
     }
 }
+
+/// The latest edition's deliveries by status, for `/metrics` (statuses are a closed set): the
+/// same counts the ledger has, so a dashboard never says more than the ledger does.
+pub async fn metrics_text(app: &AppState) -> Result<String, WebError> {
+    let mut out = String::from(
+        "# HELP masthead_edition_deliveries The latest Daily Edition's deliveries by status.\n\
+         # TYPE masthead_edition_deliveries gauge\n",
+    );
+    let Some(latest) = app.store.recent_editions(1).await?.into_iter().next() else {
+        return Ok(out);
+    };
+    let p = app.store.edition_progress(&latest.id).await?;
+    for (status, n) in [
+        ("queued", p.queued),
+        ("sent", p.sent),
+        ("failed", p.failed),
+        ("bounced", p.bounced),
+        ("skipped", p.skipped),
+    ] {
+        out.push_str(&format!(
+            "masthead_edition_deliveries{{status=\"{status}\"}} {n}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP masthead_edition_sending Whether the latest Daily Edition is still sending.\n\
+         # TYPE masthead_edition_sending gauge\nmasthead_edition_sending {}\n",
+        u8::from(latest.status == masthead_store::edition::EditionStatus::Sending)
+    ));
+    Ok(out)
+}

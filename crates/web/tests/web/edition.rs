@@ -243,6 +243,26 @@ async fn every_opted_in_reader_gets_one_signed_message_and_a_second_send_sends_n
     );
     assert!(dkimpy_verify(&tampered, &records).contains("FAIL"));
 
+    // /metrics has the ledger's counts.
+    let (status, metrics) = app.text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("masthead_edition_deliveries{status=\"sent\"} 4\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("masthead_edition_deliveries{status=\"queued\"} 0\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("masthead_edition_sending 0\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("masthead_edition_messages_total{outcome=\"sent\"}"),
+        "{metrics}"
+    );
+
     // A second send for the date sends nothing.
     let again = start(&app).await;
     assert!(!again.created);
