@@ -332,6 +332,7 @@ impl Settings {
         }
         web.staff_session_hours = self.staff_session_hours(web.staff_session_hours)?;
         push::apply(&mut web.push, self.file.push_services.as_deref())?;
+        web.edition = edition::edition_settings()?;
         web.smtp_url =
             env("MASTHEAD_SMTP_URL").or_else(|| self.file.smtp_url.as_ref().map(Secret::expose));
         web.mail_from = match env("MASTHEAD_MAIL_FROM").or_else(|| self.file.mail_from.clone()) {
@@ -528,6 +529,8 @@ pub fn init_tracing(json: bool) {
         builder.init();
     }
 }
+
+mod edition;
 
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 mod config;
 mod staff;
 mod push;
+mod edition;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -72,6 +73,12 @@ enum Command {
     /// atomically. A running `masthead serve` keeps answering searches meanwhile and adopts the
     /// new index within a second.
     Reindex,
+    /// The Daily Edition: preview it, send it (once per date; run again to resume), or print
+    /// the DKIM DNS records its signatures need.
+    Edition {
+        #[command(subcommand)]
+        command: edition::EditionCommand,
+    },
     /// Manage newsroom staff.
     Staff {
         #[command(subcommand)]
@@ -173,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     no_worker,
                 },
         } => push::send(settings, &slug, &topic, resend, no_worker).await,
+        Command::Edition { command } => edition::run(settings, command, shutdown_signal()).await,
         Command::Staff {
             command: StaffCommand::Add { email, role },
         } => {
@@ -387,7 +395,8 @@ pub(crate) async fn job_env(
         None,
         tokens,
     )?
-    .with_push(web.push.clone(), &web.mail_from))
+    .with_push(web.push.clone(), &web.mail_from)
+    .with_edition(web.edition.clone()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when

@@ -8,6 +8,7 @@
 pub mod article;
 pub mod comment;
 pub mod draft;
+pub mod edition;
 pub mod email;
 pub mod id;
 pub mod markdown;

@@ -13,6 +13,7 @@
 //! enqueued, `RunJob<JobEnv>` for it here, and one `.register` line in [`worker`].
 
 pub mod address_changed;
+pub mod edition;
 pub mod publish;
 pub mod push;
 pub mod reply_email;
@@ -27,6 +28,7 @@ use masthead_store::{
     Store,
     comments::SendReplyEmail,
     content::PublishArticle,
+    edition::{SendEditionChunk, StartDailyEdition},
     jobs::Worker,
     push::{DeliverPushChunk, SplitPushAlert},
     search_feed::IndexArticle,
@@ -61,6 +63,10 @@ pub struct JobEnv {
     /// Web Push: the settings and this node's deliverer (`push.rs`); set with
     /// [`JobEnv::with_push`], the defaults otherwise.
     pub push: push::PushEnv,
+    /// Where emails go (the Daily Edition builds its own sender from it).
+    pub mail_settings: MailSettings,
+    /// The Daily Edition's settings and this node's sending state.
+    pub edition: edition::EditionState,
 }
 
 /// Where emails go, and the theme that may override their templates.
@@ -96,12 +102,20 @@ impl JobEnv {
             search,
             tokens,
             push,
+            mail_settings: mail.clone(),
+            edition: edition::EditionState::new(edition::EditionSettings::default()),
         })
     }
 
     /// The same environment with these push settings.
     pub fn with_push(mut self, settings: push::PushSettings, mail_from: &str) -> Self {
         self.push = push::PushEnv::new(settings, &self.site.public_url, mail_from);
+        self
+    }
+
+    /// The Daily Edition's settings (the defaults otherwise: no daily schedule).
+    pub fn with_edition(mut self, settings: edition::EditionSettings) -> Self {
+        self.edition = edition::EditionState::new(settings);
         self
     }
 }
@@ -113,6 +127,9 @@ pub async fn run_worker(
     wake: Arc<tokio::sync::Notify>,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    if let Err(e) = edition::ensure_scheduled(&env).await {
+        tracing::error!(error = %format!("{e:#}"), "cannot schedule the daily edition");
+    }
     let worker = worker(env);
     tracing::info!(kinds = ?worker.kinds(), "job worker running");
     worker.run(IDLE_POLL, wake, shutdown).await;
@@ -128,6 +145,8 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<SendStaffInviteEmail, _>(env.clone())
         .register::<SplitPushAlert, _>(env.clone())
         .register::<DeliverPushChunk, _>(env.clone())
+        .register::<SendEditionChunk, _>(env.clone())
+        .register::<StartDailyEdition, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

@@ -35,6 +35,10 @@ pub enum MailError {
         error: lettre::transport::smtp::Error,
     },
 
+    /// A DKIM key could not be made or read.
+    #[error("DKIM: {0}")]
+    Dkim(String),
+
     /// The outbox file could not be written.
     #[error("cannot write {path} in the outbox: {error}")]
     Outbox {
@@ -54,7 +58,8 @@ impl MailError {
             MailError::InvalidSmtpUrl { .. }
             | MailError::InvalidFrom { .. }
             | MailError::InvalidMessage { .. }
-            | MailError::Template { .. } => true,
+            | MailError::Template { .. }
+            | MailError::Dkim(_) => true,
         }
     }
 }

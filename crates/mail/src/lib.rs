@@ -21,10 +21,15 @@
 //!
 //! The password of the SMTP URL never appears in [`Mailer::describe`], `Debug` or an error.
 //!
+//! - [`BulkMailer`] sends the Daily Edition: its own pool, DKIM signatures ([`dkim`]), and an
+//!   outcome per message that a bulk send can act on ([`Delivery`]).
+//!
 //! With the `testing` feature, [`testing`] starts a real SMTP server (Python's aiosmtpd) on
 //! loopback and parses what it receives, for this crate's tests and those of the crates that
 //! send mail.
 
+pub mod bulk;
+pub mod dkim;
 mod error;
 mod mailer;
 mod smtp_url;
@@ -32,6 +37,8 @@ mod templates;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use bulk::{BulkMailer, BulkSettings, Delivery};
+pub use dkim::DkimKeys;
 pub use error::MailError;
 pub use mailer::{Email, Mailer};
 pub use templates::EmailTemplates;

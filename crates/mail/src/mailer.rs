@@ -92,10 +92,13 @@ impl Mailer {
             None => Transport::Outbox(outbox_dir),
             Some(url) => {
                 let settings = SmtpSettings::parse(url)?;
-                let builder = smtp_builder(&settings).map_err(|e| MailError::InvalidSmtpUrl {
-                    url: crate::smtp_url::mask_password(url),
-                    problem: format!("cannot set up TLS for {:?}: {e}", settings.host),
-                })?;
+                let builder =
+                    smtp_builder(&settings, SMTP_POOL_SIZE, SMTP_TIMEOUT).map_err(|e| {
+                        MailError::InvalidSmtpUrl {
+                            url: crate::smtp_url::mask_password(url),
+                            problem: format!("cannot set up TLS for {:?}: {e}", settings.host),
+                        }
+                    })?;
                 Transport::Smtp(Box::new(Smtp {
                     settings,
                     builder,
@@ -163,6 +166,13 @@ impl Mailer {
     }
 
     fn build_message(&self, email: &Email, id: &str) -> Result<Message, MailError> {
+        build_message(&self.inner.from, email, id)
+    }
+}
+
+/// The RFC 5322 message for `email` from `from`, with Message-ID `<id@domain-of-From>`.
+pub(crate) fn build_message(from: &Mailbox, email: &Email, id: &str) -> Result<Message, MailError> {
+    {
         let invalid = |problem: String| MailError::InvalidMessage {
             message_id: email.message_id.clone(),
             problem,
@@ -174,10 +184,10 @@ impl Mailer {
             .parse()
             .map_err(|e| invalid(format!("recipient {}: {e}", email.to)))?;
         let mut builder = Message::builder()
-            .from(self.inner.from.clone())
+            .from(from.clone())
             .to(Mailbox::new(None, to))
             .subject(one_line(&email.subject))
-            .message_id(Some(format!("<{id}@{}>", self.inner.from.email.domain())))
+            .message_id(Some(format!("<{id}@{}>", from.email.domain())))
             .date_now();
         for (name, value) in &email.headers {
             builder = builder.raw_header(extra_header(name, value).map_err(invalid)?);
@@ -191,8 +201,10 @@ impl Mailer {
     }
 }
 
-fn smtp_builder(
+pub(crate) fn smtp_builder(
     settings: &SmtpSettings,
+    pool_size: u32,
+    timeout: Duration,
 ) -> Result<AsyncSmtpTransportBuilder, lettre::transport::smtp::Error> {
     let tls = match settings.tls {
         TlsMode::None => Tls::None,
@@ -204,8 +216,8 @@ fn smtp_builder(
         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
             .port(settings.port)
             .tls(tls)
-            .timeout(Some(SMTP_TIMEOUT))
-            .pool_config(PoolConfig::new().max_size(SMTP_POOL_SIZE));
+            .timeout(Some(timeout))
+            .pool_config(PoolConfig::new().max_size(pool_size));
     if let Some((user, password)) = &settings.credentials {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
     }
@@ -288,7 +300,11 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Writes `DIR/ID.eml` through a temporary file in the same directory and a rename, so that a
 /// reader of the outbox never sees half a message and a retry replaces the file whole.
-async fn write_outbox(dir: &Path, id: &str, bytes: Vec<u8>) -> Result<PathBuf, MailError> {
+pub(crate) async fn write_outbox(
+    dir: &Path,
+    id: &str,
+    bytes: Vec<u8>,
+) -> Result<PathBuf, MailError> {
     let dir = dir.to_owned();
     let id = id.to_owned();
     match tokio::task::spawn_blocking(move || write_outbox_blocking(&dir, &id, &bytes)).await {

@@ -216,6 +216,7 @@ mod tests {
             [
                 "change_email",
                 "comment_reply",
+                "daily_edition",
                 "email_changed",
                 "no_account",
                 "register",

@@ -34,6 +34,31 @@ fn python() -> String {
 /// How long aiosmtpd may take to start accepting connections.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The handler of [`SmtpServer::start_choosy`]: aiosmtpd's maildir handler, refusing some
+/// recipients on cue.
+const CHOOSY_HANDLER: &str = r#"
+from aiosmtpd.handlers import Mailbox
+
+
+class Choosy(Mailbox):
+    def __init__(self, maildir):
+        super().__init__(maildir)
+        self.tries = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@")[0].lower()
+        n = self.tries.get(address.lower(), 0) + 1
+        self.tries[address.lower()] = n
+        if local.startswith("bounce"):
+            return "550 5.1.1 <%s>: no such mailbox here" % address
+        if local.startswith("defer") and n <= 2:
+            return "451 4.7.1 greylisted, try again later"
+        if local.startswith("busy") and n <= 1:
+            return "421 4.7.0 too many messages, slow down"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+"#;
+
 /// A running aiosmtpd on `127.0.0.1`, storing messages in `maildir`. Killed on drop.
 pub struct SmtpServer {
     /// `smtp://127.0.0.1:PORT?tls=none`, for [`crate::Mailer::new`].
@@ -56,12 +81,36 @@ impl SmtpServer {
         Self::start_with_args(&["--size".to_owned(), bytes.to_string()])
     }
 
+    /// A server that answers on cue, by the recipient's local part: `bounce…` gets a permanent
+    /// `550`, `defer…` a `451` on its first two tries, `busy…` a `421` on its first; every
+    /// other address is accepted. For the Daily Edition's bounce and back-off tests.
+    pub fn start_choosy() -> SmtpServer {
+        Self::start_with_handler(CHOOSY_HANDLER, "masthead_choosy.Choosy")
+    }
+
     fn start_with_args(extra: &[String]) -> SmtpServer {
+        Self::start_inner(extra, None)
+    }
+
+    fn start_with_handler(source: &str, class: &str) -> SmtpServer {
+        Self::start_inner(&[], Some((source, class)))
+    }
+
+    fn start_inner(extra: &[String], handler: Option<(&str, &str)>) -> SmtpServer {
         require_aiosmtpd();
         let dir = tempfile::Builder::new()
             .prefix("masthead-smtp-")
             .tempdir()
             .expect("create a temporary directory for the test SMTP server");
+        let class = match handler {
+            Some((source, class)) => {
+                let module = class.split('.').next().unwrap_or("handler");
+                std::fs::write(dir.path().join(format!("{module}.py")), source)
+                    .expect("write the test SMTP handler");
+                class
+            }
+            None => "aiosmtpd.handlers.Mailbox",
+        };
         // The port is chosen by binding port 0 and released just before aiosmtpd takes it;
         // another process may take it in between, so try again a few times.
         let mut failures = Vec::new();
@@ -74,9 +123,10 @@ impl SmtpServer {
                 .args(["-m", "aiosmtpd", "-n", "--smtputf8"])
                 .args(["-l", &format!("127.0.0.1:{port}")])
                 .args(extra)
-                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .args(["-c", class])
                 .arg(&maildir)
                 .env("PYTHONUNBUFFERED", "1")
+                .env("PYTHONPATH", dir.path())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(log_file))

@@ -63,4 +63,13 @@ impl Backend {
             Self::Postgres => "ILIKE",
         }
     }
+
+    /// The lower-case domain of an address column holding canonical addresses
+    /// (`readers.email_key`): what the Daily Edition's ledger groups and backs off by.
+    pub fn email_domain_sql(self, column: &str) -> String {
+        match self {
+            Self::Sqlite => format!("lower(substr({column}, instr({column}, '@') + 1))"),
+            Self::Postgres => format!("lower(split_part({column}, '@', 2))"),
+        }
+    }
 }

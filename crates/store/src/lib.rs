@@ -22,6 +22,7 @@ pub mod audit;
 pub mod comments;
 pub mod content;
 pub mod dialect;
+pub mod edition;
 pub mod erasure;
 pub mod group;
 pub mod jobs;

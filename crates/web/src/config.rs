@@ -63,6 +63,8 @@ pub struct WebConfig {
     pub staff_session_hours: i64,
     /// Web Push: the push services delivered to, TTL, pruning (`masthead_jobs::push`).
     pub push: masthead_jobs::push::PushSettings,
+    /// The Daily Edition: its schedule, SMTP pool, rate limits, DKIM (`masthead_jobs::edition`).
+    pub edition: masthead_jobs::edition::EditionSettings,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -95,6 +97,7 @@ impl std::fmt::Debug for WebConfig {
             run_worker,
             staff_session_hours,
             push,
+            edition,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -129,6 +132,7 @@ impl std::fmt::Debug for WebConfig {
             .field("run_worker", run_worker)
             .field("staff_session_hours", staff_session_hours)
             .field("push", push)
+            .field("edition", edition)
             .finish()
     }
 }
@@ -189,6 +193,7 @@ impl WebConfig {
             search_per_minute: 60,
             staff_session_hours: crate::account::STAFF_SESSION_HOURS,
             push: masthead_jobs::push::PushSettings::default(),
+            edition: masthead_jobs::edition::EditionSettings::default(),
         }
     }
 

@@ -10,6 +10,7 @@ mod cache;
 mod client_ip;
 mod comments;
 mod config;
+mod edition;
 mod error;
 mod feeds;
 mod middleware;
@@ -123,7 +124,8 @@ impl Application {
                 Some(search.clone()),
                 tokens,
             )?
-            .with_push(config.push.clone(), &config.mail_from),
+            .with_push(config.push.clone(), &config.mail_from)
+            .with_edition(config.edition.clone()),
         );
         // The VAPID key is made (or read) now: browsers subscribe with it from the first page.
         jobs.push.deliverer(&store).await?;
@@ -132,7 +134,8 @@ impl Application {
             .with(masthead_store::comments::CommentsErasure(
                 config.comments.on_delete,
             ))
-            .with(masthead_store::push::PushErasure);
+            .with(masthead_store::push::PushErasure)
+            .with(masthead_store::edition::EditionErasure);
         let feeds = feeds::FeedsState::new(config.page_cache_bytes);
         let state = AppState(Arc::new(App {
             store,
@@ -230,6 +233,7 @@ fn router(state: AppState) -> Router {
         .merge(newsroom::routes())
         .merge(feeds::routes())
         .merge(push::routes())
+        .merge(edition::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

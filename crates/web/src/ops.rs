@@ -89,6 +89,7 @@ pub async fn metrics(
         "# HELP masthead_page_cache_entries Pages in the page cache.\n# TYPE masthead_page_cache_entries gauge\nmasthead_page_cache_entries {}\n",
         app.cache.len()
     ));
+    out.push_str(&crate::edition::metrics_text(&app).await?);
     Ok((
         [(
             header::CONTENT_TYPE,

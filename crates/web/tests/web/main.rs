@@ -4,6 +4,7 @@
 mod account;
 mod comments;
 mod common;
+mod edition;
 mod emails;
 mod feeds;
 mod harness;
