@@ -2,9 +2,9 @@
 //! library crates; nothing else lives here.
 
 mod config;
-mod staff;
-mod push;
 mod edition;
+mod push;
+mod staff;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -382,12 +382,9 @@ pub(crate) async fn job_env(
     store: &masthead_store::Store,
     web: &masthead_web::WebConfig,
 ) -> anyhow::Result<masthead_jobs::JobEnv> {
-    let tokens = masthead_jobs::token_key::load_token_hasher(
-        store,
-        &web.data_dir,
-        web.token_key.as_deref(),
-    )
-    .await?;
+    let tokens =
+        masthead_jobs::token_key::load_token_hasher(store, &web.data_dir, web.token_key.as_deref())
+            .await?;
     Ok(masthead_jobs::JobEnv::new(
         store.clone(),
         &web.mail_settings(),

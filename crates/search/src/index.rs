@@ -300,11 +300,22 @@ fn open_live(data_dir: &Path, options: &SearchOptions) -> Result<Live, OpenError
         .reload_policy(ReloadPolicy::Manual)
         .try_into()
         .map_err(|e: tantivy::TantivyError| corrupt(e.to_string()))?;
-    // One indexing thread: the live writer sees one article at a time.
-    let writer = match index.writer_with_num_threads(1, LIVE_WRITER_HEAP) {
-        Ok(w) => w,
-        Err(tantivy::TantivyError::LockFailure(..)) => return Err(OpenError::Locked(dir)),
-        Err(e) => return Err(corrupt(e.to_string())),
+    // One indexing thread: the live writer sees one article at a time. A generation that a
+    // rebuild has just finished may still be locked for a moment by the rebuild's writer,
+    // whose merge threads release the lock as they wind down (seen under load in tests): a
+    // lock held that briefly is waited for; one still held after two seconds belongs to
+    // another process.
+    let mut tries = 0;
+    let writer = loop {
+        match index.writer_with_num_threads(1, LIVE_WRITER_HEAP) {
+            Ok(w) => break w,
+            Err(tantivy::TantivyError::LockFailure(..)) if tries < 40 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(tantivy::TantivyError::LockFailure(..)) => return Err(OpenError::Locked(dir)),
+            Err(e) => return Err(corrupt(e.to_string())),
+        }
     };
     Ok(Live {
         dir,

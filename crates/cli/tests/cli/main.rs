@@ -1,5 +1,5 @@
 //! The `masthead` binary's integration tests, one binary.
 
 mod cli;
-mod push;
 mod edition;
+mod push;

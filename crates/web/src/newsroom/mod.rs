@@ -6,8 +6,8 @@
 //! [`Staff`]: crate::session::Staff
 
 mod admin;
-mod articles;
 mod alerts;
+mod articles;
 mod comments;
 pub(crate) mod staff;
 mod taxonomy;
