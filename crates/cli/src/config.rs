@@ -70,6 +70,8 @@ struct FileConfig {
     header_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
+    /// `[oidc.<id>]`: OpenID providers (`config/oidc.rs`).
+    oidc: Option<std::collections::BTreeMap<String, oidc::FileOidc>>,
 }
 
 /// A value that must never be printed.
@@ -312,6 +314,7 @@ impl Settings {
                 format!("{name} <no-reply@{host}>")
             }
         };
+        web.oidc = oidc::providers(self.file.oidc.as_ref(), std::env::vars())?;
         Ok(web)
     }
 
@@ -477,5 +480,6 @@ pub fn init_tracing(json: bool) {
     }
 }
 
+mod oidc;
 #[cfg(test)]
 mod tests;

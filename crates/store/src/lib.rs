@@ -24,6 +24,7 @@ pub mod content;
 pub mod dialect;
 pub mod erasure;
 pub mod group;
+pub mod identities;
 pub mod jobs;
 pub mod rate_limit;
 pub mod readers;

@@ -56,6 +56,8 @@ pub struct WebConfig {
     /// Searches a client (IP address) may run against the index per minute on this node;
     /// cached results do not count; 0 turns the limit off (`search/limit.rs`).
     pub search_per_minute: u32,
+    /// The OpenID providers offered as "Continue with" buttons (`oidc`); none by default.
+    pub oidc: Vec<crate::oidc::OidcProvider>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -85,6 +87,7 @@ impl std::fmt::Debug for WebConfig {
             search_per_minute,
             trusted_proxies,
             run_worker,
+            oidc,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -116,6 +119,7 @@ impl std::fmt::Debug for WebConfig {
             .field("search_per_minute", search_per_minute)
             .field("trusted_proxies", trusted_proxies)
             .field("run_worker", run_worker)
+            .field("oidc", oidc)
             .finish()
     }
 }
@@ -173,6 +177,7 @@ impl WebConfig {
             comments: crate::CommentsConfig::default(),
             server: crate::ServerLimits::default(),
             search_per_minute: 60,
+            oidc: Vec::new(),
         }
     }
 

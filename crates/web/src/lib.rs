@@ -13,6 +13,7 @@ mod config;
 mod error;
 mod middleware;
 mod newsroom;
+pub mod oidc;
 mod ops;
 mod pages;
 pub mod search;
@@ -34,6 +35,7 @@ pub use client_ip::parse_trusted_proxies;
 pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};
+pub use oidc::install_tls_provider;
 pub use server::ServerLimits;
 pub use theme::Theme;
 
@@ -59,6 +61,8 @@ pub struct App {
     pub sessions: session::SessionCache,
     /// What each feature erases when a reader deletes their account.
     pub erasures: masthead_store::erasure::Erasures,
+    /// The configured OpenID providers and their cached metadata (`oidc`).
+    pub oidc: oidc::Oidc,
 }
 
 impl std::ops::Deref for AppState {
@@ -121,6 +125,7 @@ impl Application {
         let erasures = masthead_store::erasure::Erasures::new().with(
             masthead_store::comments::CommentsErasure(config.comments.on_delete),
         );
+        let oidc = oidc::Oidc::new(&config.oidc)?;
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -133,6 +138,7 @@ impl Application {
             comments: comments::CommentsCache::new(),
             sessions: session::SessionCache::default(),
             erasures,
+            oidc,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -214,6 +220,7 @@ fn router(state: AppState) -> Router {
         .merge(search::routes())
         .merge(comments::routes())
         .merge(newsroom::routes())
+        .merge(oidc::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

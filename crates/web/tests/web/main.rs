@@ -7,6 +7,7 @@ mod common;
 mod emails;
 mod harness;
 mod http;
+mod oidc;
 mod pages;
 mod search;
 mod wall;
