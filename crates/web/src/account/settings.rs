@@ -38,7 +38,8 @@ pub async fn account_page(
 ) -> Result<Response, WebError> {
     let reader = reader(&app, &session.reader_id).await?;
     let reply_emails = app.store.commenter(&reader.id).await?.reply_emails;
-    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "", reply_emails };
+    let identities = crate::oidc::linked_for_display(&app, &reader.id).await?;
+    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "", reply_emails, identities };
     let template = "account/account.html";
     render::page(
         &app,

@@ -84,6 +84,35 @@ pub struct Oidc {
     http: client::ProviderHttp,
 }
 
+/// The providers linked to a reader's account, for the account page: each with the
+/// configured provider's name (its id if it is no longer configured) and the address it gave.
+pub async fn linked_for_display(
+    app: &AppState,
+    reader_id: &str,
+) -> Result<Vec<Linked>, crate::error::WebError> {
+    let buttons = app.oidc.buttons();
+    Ok(app
+        .store
+        .identities_of(reader_id)
+        .await?
+        .into_iter()
+        .map(|i| Linked {
+            name: buttons
+                .iter()
+                .find(|b| b.id == i.provider)
+                .map_or_else(|| i.provider.clone(), |b| b.name.clone()),
+            email: i.email,
+        })
+        .collect())
+}
+
+/// A linked provider as the account page shows it.
+#[derive(Debug, serde::Serialize)]
+pub struct Linked {
+    pub name: String,
+    pub email: Option<String>,
+}
+
 /// What the sign-in pages need to draw a provider's button.
 #[derive(Debug, serde::Serialize)]
 pub struct Button {

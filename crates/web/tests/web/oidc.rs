@@ -84,6 +84,9 @@ async fn spawn(issuer: &str, trusted: Option<&str>) -> TestApp {
 
 /// Presses "Continue with Test ID" on the sign-in page (returning to `return_to`).
 async fn press_button(app: &TestApp, b: &Browser, return_to: &str) -> reqwest::Response {
+    let (status, html) = b.get(app, "/register").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Continue with Test ID"), "{html}");
     let (status, html) = b.get(app, "/sign-in").await;
     assert_eq!(status, 200);
     assert!(html.contains("Continue with Test ID"), "{html}");
@@ -201,6 +204,12 @@ async fn a_new_reader_registers_on_the_confirmation_page_and_signs_in_again() {
     assert!(!reader.daily_edition, "the box was left unticked");
     assert_eq!(reader.terms_version, "2026-11");
     assert_eq!(identities(&app).await, [("alice".into(), "test".into())]);
+    let (_, account) = b.get(&app, "/account").await;
+    assert!(account.contains("Signed in with"), "{account}");
+    assert!(
+        account.contains("<li>Test ID (alice@example.org)</li>"),
+        "{account}"
+    );
     // The welcome page was spent.
     let (status, _) = b.get(&app, "/sign-in/oidc/welcome").await;
     assert_eq!(status, 410);
