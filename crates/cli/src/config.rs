@@ -73,6 +73,8 @@ struct FileConfig {
     idle_timeout_secs: Option<u64>,
     staff_session_hours: Option<i64>,
     push_services: Option<String>,
+    /// `[oidc.<id>]`: OpenID providers (`config/oidc.rs`).
+    oidc: Option<std::collections::BTreeMap<String, oidc::FileOidc>>,
 }
 
 /// A value that must never be printed.
@@ -345,6 +347,7 @@ impl Settings {
                 format!("{name} <no-reply@{host}>")
             }
         };
+        web.oidc = oidc::providers(self.file.oidc.as_ref(), std::env::vars())?;
         Ok(web)
     }
 
@@ -531,7 +534,7 @@ pub fn init_tracing(json: bool) {
 }
 
 mod edition;
-
+mod oidc;
 #[cfg(test)]
 mod tests;
 

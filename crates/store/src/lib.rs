@@ -25,6 +25,7 @@ pub mod dialect;
 pub mod edition;
 pub mod erasure;
 pub mod group;
+pub mod identities;
 pub mod jobs;
 pub mod newsroom;
 pub mod push;

@@ -65,6 +65,8 @@ pub struct WebConfig {
     pub push: masthead_jobs::push::PushSettings,
     /// The Daily Edition: its schedule, SMTP pool, rate limits, DKIM (`masthead_jobs::edition`).
     pub edition: masthead_jobs::edition::EditionSettings,
+    /// The OpenID providers offered as "Continue with" buttons (`oidc`); none by default.
+    pub oidc: Vec<crate::oidc::OidcProvider>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -98,6 +100,7 @@ impl std::fmt::Debug for WebConfig {
             staff_session_hours,
             push,
             edition,
+            oidc,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -133,6 +136,7 @@ impl std::fmt::Debug for WebConfig {
             .field("staff_session_hours", staff_session_hours)
             .field("push", push)
             .field("edition", edition)
+            .field("oidc", oidc)
             .finish()
     }
 }
@@ -194,6 +198,7 @@ impl WebConfig {
             staff_session_hours: crate::account::STAFF_SESSION_HOURS,
             push: masthead_jobs::push::PushSettings::default(),
             edition: masthead_jobs::edition::EditionSettings::default(),
+            oidc: Vec::new(),
         }
     }
 

@@ -15,6 +15,7 @@ mod error;
 mod feeds;
 mod middleware;
 mod newsroom;
+pub mod oidc;
 mod ops;
 mod pages;
 mod push;
@@ -38,6 +39,7 @@ pub use comments::{CommentsConfig, OnDelete};
 pub use config::WebConfig;
 pub use feeds::FeedsConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};
+pub use oidc::install_tls_provider;
 pub use server::ServerLimits;
 pub use theme::Theme;
 
@@ -65,6 +67,8 @@ pub struct App {
     pub erasures: masthead_store::erasure::Erasures,
     /// Feeds, sitemaps and icons (`feeds`): the generated icons.
     pub feeds: feeds::FeedsState,
+    /// The configured OpenID providers and their cached metadata (`oidc`).
+    pub oidc: oidc::Oidc,
 }
 
 impl std::ops::Deref for AppState {
@@ -137,6 +141,7 @@ impl Application {
             .with(masthead_store::push::PushErasure)
             .with(masthead_store::edition::EditionErasure);
         let feeds = feeds::FeedsState::new(config.page_cache_bytes);
+        let oidc = oidc::Oidc::new(&config.oidc)?;
         let state = AppState(Arc::new(App {
             store,
             config,
@@ -150,6 +155,7 @@ impl Application {
             sessions: session::SessionCache::default(),
             erasures,
             feeds,
+            oidc,
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -234,6 +240,7 @@ fn router(state: AppState) -> Router {
         .merge(feeds::routes())
         .merge(push::routes())
         .merge(edition::routes())
+        .merge(oidc::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

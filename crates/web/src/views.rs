@@ -227,6 +227,7 @@ pub async fn form_html(
         now_year => now_year(app),
         signed_in => cookies::session_token(headers, app.secure_cookies()).is_some(),
         csrf,
+        oidc_providers => app.oidc.buttons(),
         ..extra
     };
     Ok(app.theme.render(template, ctx)?)

@@ -286,6 +286,7 @@ async fn serve_starts_fast_and_stops_gracefully_on_sigterm() {
 }
 
 async fn reqwest_get(url: &str) -> u16 {
+    masthead_web::install_tls_provider();
     for _ in 0..100 {
         if let Ok(res) = reqwest::get(url).await {
             return res.status().as_u16();

@@ -39,7 +39,8 @@ pub async fn account_page(
     let reader = reader(&app, &session.reader_id).await?;
     let reply_emails = app.store.commenter(&reader.id).await?.reply_emails;
     let edition_suppression = crate::edition::suppression_of(&app, &reader.email).await?;
-    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "", reply_emails, edition_suppression };
+    let identities = crate::oidc::linked_for_display(&app, &reader.id).await?;
+    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "", reply_emails, edition_suppression, identities };
     let template = "account/account.html";
     render::page(
         &app,

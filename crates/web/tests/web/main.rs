@@ -10,6 +10,7 @@ mod feeds;
 mod harness;
 mod http;
 mod newsroom;
+mod oidc;
 mod pages;
 mod push;
 mod push_browser;

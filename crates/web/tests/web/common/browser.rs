@@ -17,6 +17,7 @@ pub struct Browser {
 
 impl Browser {
     pub fn new() -> Self {
+        masthead_web::install_tls_provider();
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
