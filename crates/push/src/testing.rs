@@ -64,6 +64,9 @@ impl PushService {
             .unwrap_or_else(|| {
                 panic!("the push service did not start (is `pip install http_ece py_vapid` done?): {line:?}")
             });
+        // reqwest is built without a TLS crypto provider of its own (the workspace's rustls
+        // uses ring): install it before the first client, or a test run alone panics.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
             child,
             port,
