@@ -4,7 +4,8 @@
 //! against the bytes actually there (kamadak-exif does so for EXIF; the IPTC and XMP readers
 //! below index nothing without a bound check), and metadata that cannot be read is ignored
 //! rather than refusing the photo. Text is UTF-8 when it is valid UTF-8, else Latin-1 (what
-//! older agency software writes), trimmed and cut to [`MAX_FIELD_CHARS`] characters.
+//! older agency software writes), whatever IPTC's character-set dataset declares (many tools
+//! forget to declare UTF-8); trimmed and cut to [`MAX_FIELD_CHARS`] characters.
 //!
 //! Which source wins when several say something: IPTC, then XMP, then EXIF (IPTC is what
 //! agencies and newsroom tools fill in; EXIF's ImageDescription is often a camera's
@@ -93,7 +94,6 @@ fn find_8bim(mut rest: &[u8], id: u16) -> Option<&[u8]> {
 }
 
 fn read_iim(mut rest: &[u8], facts: &mut IptcFacts) {
-    let mut utf8 = false;
     while rest.len() >= 5 && rest[0] == 0x1C {
         let (record, dataset) = (rest[1], rest[2]);
         let size = u16::from_be_bytes([rest[3], rest[4]]);
@@ -105,12 +105,10 @@ fn read_iim(mut rest: &[u8], facts: &mut IptcFacts) {
             return;
         };
         match (record, dataset) {
-            // Coded Character Set: ESC % G is UTF-8.
-            (1, 90) => utf8 = data == b"\x1b%G",
-            (2, 120) => set_once(&mut facts.caption, decode_text(data, utf8)),
-            (2, 110) => set_once(&mut facts.credit, decode_text(data, utf8)),
-            (2, 80) => set_once(&mut facts.byline, decode_text(data, utf8)),
-            (2, 116) => set_once(&mut facts.copyright, decode_text(data, utf8)),
+            (2, 120) => set_once(&mut facts.caption, clean(data)),
+            (2, 110) => set_once(&mut facts.credit, clean(data)),
+            (2, 80) => set_once(&mut facts.byline, clean(data)),
+            (2, 116) => set_once(&mut facts.copyright, clean(data)),
             _ => {}
         }
         rest = &rest[5 + usize::from(size)..];
@@ -121,11 +119,6 @@ fn set_once(slot: &mut Option<String>, value: Option<String>) {
     if slot.is_none() {
         *slot = value;
     }
-}
-
-fn decode_text(data: &[u8], _declared_utf8: bool) -> Option<String> {
-    // Whatever the declaration, valid UTF-8 is UTF-8 (many tools forget to declare it).
-    clean(data)
 }
 
 /// What the XMP packet says.
