@@ -24,6 +24,8 @@ if ! command -v vipsthumbnail >/dev/null || [ ! -x /usr/bin/time ]; then
   fi
 fi
 rm -rf "$OUT"; mkdir -p "$OUT/masthead" "$OUT/vips"
+# Absolute: vipsthumbnail resolves -o against the input's directory.
+OUT=$(cd "$OUT" && pwd)
 cargo build --release -p masthead-media --example variants
 BIN="$TARGET/release/examples/variants"
 PHOTO="$OUT/photo-24mp.jpg"

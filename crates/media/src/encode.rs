@@ -15,10 +15,19 @@ pub(crate) fn encode(pixels: &Upright<'_>, format: Format) -> Result<Vec<u8>, Me
         Format::Webp => Ok(encode_webp(pixels)),
         Format::Jpeg => encode_jpeg(pixels),
         Format::Avif => encode_avif(pixels),
-        Format::Png => Err(MediaError::Encode {
-            format,
-            message: "PNG variants are not made (photos are served as WebP, AVIF or JPEG)".into(),
-        }),
+        Format::Png => Err(cannot_encode(format)),
+    }
+}
+
+/// The error for a format this build does not write ([`Format::can_encode`] is false).
+pub(crate) fn cannot_encode(format: Format) -> MediaError {
+    let message = match format {
+        Format::Avif => "this build has no AVIF encoder (the masthead-media `avif` feature)",
+        _ => "PNG variants are not made (photos are served as WebP, AVIF or JPEG)",
+    };
+    MediaError::Encode {
+        format,
+        message: message.into(),
     }
 }
 
@@ -99,8 +108,5 @@ fn encode_avif(pixels: &Upright<'_>) -> Result<Vec<u8>, MediaError> {
 
 #[cfg(not(feature = "avif"))]
 fn encode_avif(_: &Upright<'_>) -> Result<Vec<u8>, MediaError> {
-    Err(MediaError::Encode {
-        format: Format::Avif,
-        message: "this build has no AVIF encoder (the masthead-media `avif` feature)".into(),
-    })
+    Err(cannot_encode(Format::Avif))
 }

@@ -5,7 +5,7 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 
 use crate::crop::{apply_orientation, crop_to_stored, swaps_axes};
 use crate::decode::decode;
-use crate::encode::{Upright, encode};
+use crate::encode::{Upright, cannot_encode, encode};
 use crate::probe::read_header;
 use crate::{Crop, Format, Limits, MAX_SIDE, MediaError, Variant};
 
@@ -42,16 +42,7 @@ pub fn make_variants(
     let mut wanted: Vec<Format> = Vec::with_capacity(formats.len());
     for &format in formats {
         if !format.can_encode() {
-            return encode(
-                &Upright {
-                    width: 1,
-                    height: 1,
-                    channels: 3,
-                    data: &[0; 3],
-                },
-                format,
-            )
-            .map(|_| Vec::new());
+            return Err(cannot_encode(format));
         }
         if !wanted.contains(&format) {
             wanted.push(format);
