@@ -13,6 +13,7 @@ pub mod email;
 pub mod id;
 pub mod markdown;
 pub mod meter;
+pub mod photo;
 pub mod preview;
 pub mod return_to;
 pub mod role;

@@ -51,6 +51,48 @@ pub struct PhotoRow {
     pub alt: String,
     pub caption: String,
     pub credit: String,
+    /// Shown with `alt=""` (the photo library's flag).
+    pub decorative: bool,
+    /// The focal point in thousandths, and the 16:9 crop chosen in the library, if any.
+    pub focal_x: i64,
+    pub focal_y: i64,
+    pub crop_16x9: Option<String>,
+    /// Its responsive variants (empty until the variants job has run: pages then show the
+    /// original).
+    pub variants: Vec<crate::photos::VariantRow>,
+}
+
+/// The photo columns every read of a photo selects, with `prefix` before each name.
+fn photo_extra_columns(table: &str, prefix: &str) -> String {
+    ["decorative", "focal_x", "focal_y", "crop_16x9"]
+        .iter()
+        .map(|c| format!("{table}.{c} AS {prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn photo_row(r: &AnyRow, prefix: &str, file: String) -> Result<PhotoRow> {
+    let col = |c: &str| format!("{prefix}{c}");
+    Ok(PhotoRow {
+        file,
+        width: r.try_get(col("width").as_str())?,
+        height: r.try_get(col("height").as_str())?,
+        alt: r.try_get(col("alt").as_str())?,
+        caption: r.try_get(col("caption").as_str())?,
+        credit: r.try_get(col("credit").as_str())?,
+        decorative: r
+            .try_get::<Option<i64>, _>(col("decorative").as_str())?
+            .unwrap_or(0)
+            != 0,
+        focal_x: r
+            .try_get::<Option<i64>, _>(col("focal_x").as_str())?
+            .unwrap_or(500),
+        focal_y: r
+            .try_get::<Option<i64>, _>(col("focal_y").as_str())?
+            .unwrap_or(500),
+        crop_16x9: r.try_get(col("crop_16x9").as_str())?,
+        variants: Vec::new(),
+    })
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -177,7 +219,8 @@ pub const VISIBLE: &str = "a.status = 'published'";
 const CARD_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, s.slug AS section_slug, \
      s.name AS section_name, a.published_at, a.breaking, a.access, a.comment_count, \
      p.file AS p_file, p.width AS p_width, p.height AS p_height, p.alt AS p_alt, \
-     p.caption AS p_caption, p.credit AS p_credit";
+     p.caption AS p_caption, p.credit AS p_credit, p.decorative AS p_decorative, \
+     p.focal_x AS p_focal_x, p.focal_y AS p_focal_y, p.crop_16x9 AS p_crop_16x9";
 
 const CARD_FROM: &str = "FROM articles a JOIN sections s ON s.id = a.section_id \
      LEFT JOIN photos p ON p.article_id = a.id AND p.role = 'lead'";
@@ -274,6 +317,8 @@ impl Store {
             return Ok(None);
         };
         let mut card = card_row(&row)?;
+        self.attach_variants(std::slice::from_mut(&mut card))
+            .await?;
         card.authors = self
             .authors_of(&[card.id.as_str()])
             .await?
@@ -326,6 +371,7 @@ impl Store {
         }
         let rows = query.fetch_all(self.reader()).await?;
         let mut cards = rows.iter().map(card_row).collect::<Result<Vec<_>>>()?;
+        self.attach_variants(&mut cards).await?;
         let ids: Vec<&str> = cards.iter().map(|c| c.id.as_str()).collect();
         let mut authors = self.authors_of(&ids).await?;
         for card in &mut cards {
@@ -345,28 +391,50 @@ impl Store {
 
     /// The inline photos of an article, by the name its body uses.
     pub async fn photos_of(&self, article_id: &str) -> Result<Vec<(String, PhotoRow)>> {
-        let rows = sqlx::query(
-            "SELECT name, file, width, height, alt, caption, credit FROM photos \
+        let sql = format!(
+            "SELECT name, file, width, height, alt, caption, credit, {} FROM photos p \
              WHERE article_id = $1 AND role = 'inline' ORDER BY position",
-        )
-        .bind(article_id)
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter()
+            photo_extra_columns("p", "")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(article_id)
+            .fetch_all(self.reader())
+            .await?;
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok((
                     r.try_get::<Option<String>, _>("name")?.unwrap_or_default(),
-                    PhotoRow {
-                        file: r.try_get("file")?,
-                        width: r.try_get("width")?,
-                        height: r.try_get("height")?,
-                        alt: r.try_get("alt")?,
-                        caption: r.try_get("caption")?,
-                        credit: r.try_get("credit")?,
-                    },
+                    photo_row(r, "", r.try_get("file")?)?,
                 ))
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        for (_, p) in &mut out {
+            p.variants = self.variants_of(&[p.file.as_str()]).await?;
+        }
+        Ok(out)
+    }
+
+    /// Fills in the variants of the cards' lead photos.
+    async fn attach_variants(&self, cards: &mut [ArticleCard]) -> Result<()> {
+        let files: Vec<&str> = cards
+            .iter()
+            .filter_map(|c| c.lead_photo.as_ref().map(|p| p.file.as_str()))
+            .collect();
+        if files.is_empty() {
+            return Ok(());
+        }
+        let variants = self.variants_of(&files).await?;
+        for card in cards {
+            if let Some(p) = &mut card.lead_photo {
+                p.variants = variants
+                    .iter()
+                    .filter(|v| v.original == p.file)
+                    .cloned()
+                    .collect();
+            }
+        }
+        Ok(())
     }
 
     pub(crate) async fn authors_of(
@@ -417,14 +485,7 @@ fn card_row(r: &AnyRow) -> Result<ArticleCard> {
     let access: String = r.try_get("access")?;
     let file: Option<String> = r.try_get("p_file")?;
     let lead_photo = match file {
-        Some(file) => Some(PhotoRow {
-            file,
-            width: r.try_get("p_width")?,
-            height: r.try_get("p_height")?,
-            alt: r.try_get("p_alt")?,
-            caption: r.try_get("p_caption")?,
-            credit: r.try_get("p_credit")?,
-        }),
+        Some(file) => Some(photo_row(r, "p_", file)?),
         None => None,
     };
     Ok(ArticleCard {

@@ -4,3 +4,4 @@
 mod audit_and_redirects;
 mod conformance;
 mod jobs;
+mod photos;
