@@ -8,7 +8,10 @@
 //!   to [`PushSettings::concurrency`] at once, over the deliverer's per-origin pools, then
 //!   records the outcome in one transaction: counts, 404/410 deleted, refusals counted, and
 //!   the 429/5xx part retried by a follow-up job due after the longest `Retry-After` (or the
-//!   backoff), at most [`MAX_RETRIES`] times.
+//!   backoff), at most [`MAX_RETRIES`] times. A push service that hangs, half-answers, garbles
+//!   or fails the TLS handshake is such a retry once [`PushSettings::timeouts`] runs out, and
+//!   is never held against the subscription; a 2xx that is not 201 is logged and counted as
+//!   failed (see `masthead_push::deliver`). So a chunk always finishes.
 //!
 //! A worker killed mid-chunk leaves the chunk's job to its lease; the next worker delivers the
 //! whole chunk again (duplicates are bounded by one chunk, [`CHUNK`] subscribers) and nobody
@@ -22,7 +25,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use masthead_push::{Deliverer, Message, Notification, Outcome, PushServices, Subscription, Vapid};
+use masthead_push::{
+    Deliverer, Message, Notification, Outcome, PushServices, Subscription, Timeouts, Vapid,
+};
 use masthead_store::{
     Store,
     jobs::{JobError, RunJob, backoff},
@@ -53,6 +58,8 @@ pub struct PushSettings {
     pub prune_after: Duration,
     /// Pushes in flight per chunk.
     pub concurrency: usize,
+    /// How long one push may take (connecting; in all).
+    pub timeouts: Timeouts,
 }
 
 impl Default for PushSettings {
@@ -63,6 +70,7 @@ impl Default for PushSettings {
             ttl: Duration::from_secs(3600),
             prune_after: Duration::from_secs(300 * 86_400),
             concurrency: 64,
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -112,8 +120,12 @@ impl PushEnv {
                 let fresh = masthead_push::vapid::generate_key()?;
                 let stored = store.setting_or_insert(VAPID_KEY_SETTING, &fresh).await?;
                 let vapid = Vapid::from_stored(&stored, self.subject.clone())?;
-                let deliverer = Deliverer::new(Arc::new(vapid), self.settings.services.clone())
-                    .map_err(anyhow::Error::msg)?;
+                let deliverer = Deliverer::new(
+                    Arc::new(vapid),
+                    self.settings.services.clone(),
+                    self.settings.timeouts,
+                )
+                .map_err(anyhow::Error::msg)?;
                 Ok(Arc::new(deliverer))
             })
             .await
@@ -198,6 +210,7 @@ async fn deliver_chunk(env: &JobEnv, chunk: &DeliverPushChunk) -> Result<(), Job
     }
     let mut retry_ids = Vec::new();
     let mut retry_after: Option<Duration> = None;
+    let mut last_reason: Option<String> = None;
     while let Some(joined) = running.join_next().await {
         let (id, result) = joined.map_err(|e| JobError::msg(format!("a push task failed: {e}")))?;
         count_push(&result);
@@ -218,17 +231,36 @@ async fn deliver_chunk(env: &JobEnv, chunk: &DeliverPushChunk) -> Result<(), Job
                 tracing::info!(subscription = %id, status, "push refused");
                 outcome.refused.push(id);
             }
+            Outcome::Unconfirmed { status } => {
+                tracing::warn!(subscription = %id, status, "the push endpoint answered {status}, not 201 Created: not a push service? counted as failed");
+                outcome.failed += 1;
+            }
             Outcome::Retry { after, reason } => {
                 tracing::debug!(subscription = %id, %reason, "push to retry");
                 retry_after = retry_after.max(after);
+                last_reason = Some(reason);
                 retry_ids.push(id);
             }
         }
     }
     if !retry_ids.is_empty() {
         let attempt = chunk.attempt + 1;
+        if attempt <= MAX_RETRIES {
+            tracing::info!(
+                alert = %alert.id,
+                subscribers = retry_ids.len(),
+                attempt,
+                reason = last_reason.as_deref().unwrap_or(""),
+                "pushes to retry"
+            );
+        }
         if attempt > MAX_RETRIES {
-            tracing::warn!(alert = %alert.id, subscribers = retry_ids.len(), "pushes still failing after the last retry");
+            tracing::warn!(
+                alert = %alert.id,
+                subscribers = retry_ids.len(),
+                reason = last_reason.as_deref().unwrap_or(""),
+                "pushes still failing after the last retry; counted as failed"
+            );
             outcome.failed += retry_ids.len() as i64;
         } else {
             let wait = retry_after
@@ -255,9 +287,11 @@ fn count_push(outcome: &Outcome) {
     let label = match outcome {
         Outcome::Sent => "sent",
         Outcome::Gone => "expired",
-        Outcome::TooBig | Outcome::BadKey | Outcome::Unlisted | Outcome::Rejected { .. } => {
-            "failed"
-        }
+        Outcome::TooBig
+        | Outcome::BadKey
+        | Outcome::Unlisted
+        | Outcome::Rejected { .. }
+        | Outcome::Unconfirmed { .. } => "failed",
         Outcome::Retry { .. } => "retry",
     };
     metrics::counter!("masthead_push_total", "outcome" => label).increment(1);

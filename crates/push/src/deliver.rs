@@ -3,10 +3,20 @@
 //! connection carries many pushes at once), with `TTL`, `Urgency`, a `Topic` (a newer message
 //! with the same topic replaces an undelivered older one) and the VAPID `Authorization`.
 //!
-//! Each answer becomes an [`Outcome`] the caller acts on: 201 (any 2xx) sent; 404/410 the
-//! subscription is gone; 413 our payload is too big (our bug, logged); 429 and 5xx, and a
-//! connection that fails or times out, are retried (after `Retry-After` when given); other 4xx
-//! are refusals, counted against the subscription until it is dropped.
+//! Each answer becomes an [`Outcome`] the caller acts on: 201 sent (its body is not read for
+//! sense: push services put nothing in it that we need); another 2xx is [`Outcome::Unconfirmed`]
+//! (RFC 8030 §5 says 201; a 200 or 204 comes from something that is not a push service, such
+//! as a proxy's page, so it is a logged failure, neither retried nor held against the
+//! subscription); 404/410 the subscription is gone; 413 our payload is too big (our bug,
+//! logged); 429 and 5xx, and a connection that fails (refused, a TLS handshake that fails, an
+//! answer that is not HTTP) or times out, are retried (after `Retry-After` when given); other
+//! 4xx are refusals, counted against the subscription until it is dropped.
+//!
+//! Every push is bounded in time ([`Timeouts`]): the TCP connection by `connect`, and the whole
+//! exchange (connection, TLS handshake, request, the answer's headers and its body) by
+//! `request`. A push service that accepts connections and never answers, or answers headers and
+//! never the body, costs each push that long and no more; the caller's retries are bounded too,
+//! so a send always finishes.
 //!
 //! The endpoint is checked against the allow-list again before each send (the list may have
 //! changed since the reader subscribed), and the resolver refuses private, loopback and
@@ -33,10 +43,26 @@ use hyper_util::{
 
 use crate::{PushServices, Subscription, ece, subscription::parse_endpoint, vapid::Vapid};
 
-/// How long one push may take, connection included: a hanging push service costs a chunk this
-/// much at most, never a stuck send.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a push may take (`MASTHEAD_PUSH_CONNECT_TIMEOUT_MS`, `MASTHEAD_PUSH_REQUEST_TIMEOUT_MS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Opening the TCP connection.
+    pub connect: Duration,
+    /// The whole push, connection included: a hanging push service costs a push this much at
+    /// most, never a stuck send.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    /// 5 s to connect, 15 s in all: push services answer in well under a second, and a chunk
+    /// of pushes in flight at once waits for its slowest.
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(15),
+        }
+    }
+}
 
 /// What to send.
 #[derive(Debug, Clone)]
@@ -66,8 +92,13 @@ pub enum Outcome {
         after: Option<Duration>,
         reason: String,
     },
-    /// Another 4xx (or an answer that is not HTTP sense): counted against the subscription.
+    /// Another 4xx: counted against the subscription.
     Rejected {
+        status: u16,
+    },
+    /// A 2xx other than 201: something that is not a push service took the message (logged,
+    /// counted as failed, not retried).
+    Unconfirmed {
         status: u16,
     },
     /// The subscription's key cannot be encrypted to (stored data damaged).
@@ -81,6 +112,7 @@ pub struct Deliverer {
     client: Client<Connector, Full<Bytes>>,
     vapid: Arc<Vapid>,
     services: PushServices,
+    timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for Deliverer {
@@ -93,9 +125,41 @@ impl std::fmt::Debug for Deliverer {
 }
 
 impl Deliverer {
-    pub fn new(vapid: Arc<Vapid>, services: PushServices) -> Result<Self, String> {
+    /// A deliverer that trusts the web's certificate authorities (the webpki roots).
+    pub fn new(
+        vapid: Arc<Vapid>,
+        services: PushServices,
+        timeouts: Timeouts,
+    ) -> Result<Self, String> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        Self::with_roots(vapid, services, timeouts, roots)
+    }
+
+    /// For tests: a deliverer that trusts only `roots` (a certificate authority the test made
+    /// for a push service on loopback), still verifying every certificate against them.
+    /// Nothing in the configuration reaches this: servers trust the web's roots.
+    pub fn trusting_only(
+        vapid: Arc<Vapid>,
+        services: PushServices,
+        timeouts: Timeouts,
+        roots: &[rustls::pki_types::CertificateDer<'static>],
+    ) -> Result<Self, String> {
+        let mut store = rustls::RootCertStore::empty();
+        for root in roots {
+            store
+                .add(root.clone())
+                .map_err(|e| format!("test root certificate: {e}"))?;
+        }
+        Self::with_roots(vapid, services, timeouts, store)
+    }
+
+    fn with_roots(
+        vapid: Arc<Vapid>,
+        services: PushServices,
+        timeouts: Timeouts,
+        roots: rustls::RootCertStore,
+    ) -> Result<Self, String> {
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -105,7 +169,7 @@ impl Deliverer {
         .with_no_client_auth();
         let mut http = HttpConnector::new_with_resolver(PublicOnly(services.clone()));
         http.enforce_http(false);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        http.set_connect_timeout(Some(timeouts.connect));
         http.set_nodelay(true);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -116,13 +180,19 @@ impl Deliverer {
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(64)
+            // HTTP/2 services (https, ALPN h2) carry every push on one connection; an HTTP/1.1
+            // service (an `http://` origin, or one that offers only http/1.1) needs a
+            // connection per push in flight, up to the worker's chunks × their concurrency
+            // (16 × 64): keep that many, or each wave would open (and leave in TIME_WAIT)
+            // hundreds of new ones.
+            .pool_max_idle_per_host(1024)
             .http2_adaptive_window(true)
             .build(https);
         Ok(Self {
             client,
             vapid,
             services,
+            timeouts,
         })
     }
 
@@ -189,7 +259,8 @@ impl Deliverer {
             let _ = Limited::new(res.into_body(), 16 * 1024).collect().await;
             Ok::<_, String>((status, retry_after))
         };
-        let (status, retry_after) = match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+        let limit = self.timeouts.request;
+        let (status, retry_after) = match tokio::time::timeout(limit, exchange).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(reason)) => {
                 return Outcome::Retry {
@@ -200,12 +271,13 @@ impl Deliverer {
             Err(_) => {
                 return Outcome::Retry {
                     after: None,
-                    reason: format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
+                    reason: format!("no complete answer within {} ms", limit.as_millis()),
                 };
             }
         };
         match status {
-            200..=299 => Outcome::Sent,
+            201 => Outcome::Sent,
+            200..=299 => Outcome::Unconfirmed { status },
             404 | 410 => Outcome::Gone,
             413 => Outcome::TooBig,
             429 | 500..=599 => Outcome::Retry {

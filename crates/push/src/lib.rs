@@ -15,7 +15,7 @@ pub mod subscription;
 pub mod testing;
 pub mod vapid;
 
-pub use deliver::{Deliverer, Message, Outcome};
+pub use deliver::{Deliverer, Message, Outcome, Timeouts};
 pub use subscription::{PushServices, Subscription, SubscriptionError, SubscriptionJson};
 pub use vapid::Vapid;
 

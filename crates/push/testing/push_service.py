@@ -2,7 +2,8 @@
 """A push service for Masthead's tests: an independent receiver of Web Push messages.
 
 It plays the part of FCM or Mozilla's autopush on loopback, over plain HTTP (the tests list
-its origin in MASTHEAD_PUSH_SERVICES). For every push it
+its origin in MASTHEAD_PUSH_SERVICES), or behind a TLS front that says so with
+X-Forwarded-Proto and X-Forwarded-Host (crates/push/tests/deliver/tls.rs). For every push it
 
 - verifies the VAPID Authorization (RFC 8292) with py_vapid: the ES256 signature over the
   token with the key `k`, and the claims: `aud` is this service's origin, `exp` is in the
@@ -147,8 +148,12 @@ class Handler(BaseHTTPRequestHandler):
             status = 404
         else:
             try:
-                host = self.headers.get("Host")
-                entry["vapid"] = verify_vapid(self.headers.get("Authorization", ""), "http://" + host)
+                # Behind a TLS front (the Rust TLS test), the origin pushes were addressed to
+                # is the front's, as a reverse proxy says it.
+                scheme = self.headers.get("X-Forwarded-Proto") or "http"
+                host = self.headers.get("X-Forwarded-Host") or self.headers.get("Host")
+                entry["vapid"] = verify_vapid(self.headers.get("Authorization", ""),
+                                              scheme + "://" + host)
                 if self.headers.get("Content-Encoding") != "aes128gcm":
                     raise ValueError("Content-Encoding is not aes128gcm")
                 plain = http_ece.decrypt(body, private_key=sub["key"], auth_secret=sub["auth"],

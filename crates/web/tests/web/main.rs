@@ -14,6 +14,7 @@ mod oidc;
 mod pages;
 mod push;
 mod push_browser;
+mod push_faults;
 mod search;
 mod staffroom;
 mod wall;

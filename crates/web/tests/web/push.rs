@@ -261,6 +261,16 @@ async fn bad_subscriptions_get_precise_errors_and_change_nothing() {
     let with = |endpoint: &str, p256dh: &str, auth: &str| json!({ "subscription": { "endpoint": endpoint, "keys": { "p256dh": p256dh, "auth": auth } } });
     let post = |body: Value| call(&app, reqwest::Method::POST, "/push/subscriptions", body);
     let p384 = masthead_push::b64::encode(&[4u8; 97]);
+    // 65 bytes of the right form whose point is not on P-256 (a key of another curve, or
+    // damaged), and a compressed P-256 point (browsers send uncompressed ones).
+    let mut off_curve = [1u8; 65];
+    off_curve[0] = 4;
+    let off_curve = masthead_push::b64::encode(&off_curve);
+    let good_point = masthead_push::b64::decode(&good.p256dh).unwrap();
+    let mut compressed = vec![2 + (good_point[64] & 1)];
+    compressed.extend_from_slice(&good_point[1..33]);
+    let compressed = masthead_push::b64::encode(&compressed);
+    let long_auth = masthead_push::b64::encode(&[9u8; 32]);
     let cases = [
         (
             with(&good.endpoint, "%%%", &good.auth),
@@ -269,6 +279,22 @@ async fn bad_subscriptions_get_precise_errors_and_change_nothing() {
         (
             with(&good.endpoint, &p384, &good.auth),
             "subscription.keys.p256dh",
+        ),
+        (
+            with(&good.endpoint, &off_curve, &good.auth),
+            "subscription.keys.p256dh",
+        ),
+        (
+            with(&good.endpoint, &compressed, &good.auth),
+            "subscription.keys.p256dh",
+        ),
+        (
+            with(&good.endpoint, &good.p256dh, &long_auth),
+            "subscription.keys.auth",
+        ),
+        (
+            with(&good.endpoint, &good.p256dh, "!!"),
+            "subscription.keys.auth",
         ),
         (
             with(&good.endpoint, &good.p256dh, "AAAAAAAA"),
