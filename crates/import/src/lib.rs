@@ -38,6 +38,7 @@ mod front_matter;
 pub mod ghost;
 mod item;
 mod media;
+mod report;
 mod site;
 pub mod wordpress;
 
@@ -57,9 +58,8 @@ use masthead_store::{
 
 pub use demo::{DEMO_ADMIN_EMAIL, load_demo};
 pub use front_matter::FrontMatter;
-pub use item::{
-    ItemWriter, Note, Outcome, PagesPolicy, PlatformOptions, PlatformReport, SourceItem,
-};
+pub use item::{ItemWriter, SourceItem};
+pub use report::{Note, Outcome, PagesPolicy, PlatformOptions, PlatformReport};
 pub use site::{SETTING_NAME, SETTING_TAGLINE, SETTING_TIME_ZONE, SiteFile};
 
 /// The platforms `masthead import --from` reads.

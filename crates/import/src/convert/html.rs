@@ -26,7 +26,13 @@ use html5ever::tokenizer::{
     TokenSinkResult, Tokenizer, TokenizerOpts, states::RawKind,
 };
 
-use super::{Body, MediaLookup};
+use super::{
+    Body, MediaLookup,
+    text::{
+        collapse, collapse_keep_edges, escape_line_start, escape_markdown_into, is_void,
+        longest_run, raw_kind, safe_href, unescape_markdown,
+    },
+};
 
 /// Converts `html` to Markdown; images are looked up with `media`.
 pub fn html_to_markdown(html: &str, media: &dyn MediaLookup, body: &mut Body) {
@@ -40,41 +46,6 @@ pub fn html_to_markdown(html: &str, media: &dyn MediaLookup, body: &mut Body) {
     tokenizer.end();
     let sink = tokenizer.sink;
     sink.state.into_inner().finish();
-}
-
-/// The text of an HTML fragment (a title or an excerpt with entities and tags): tags dropped,
-/// character references decoded, whitespace collapsed.
-pub fn html_to_text(html: &str) -> String {
-    if !html.contains(['<', '&']) {
-        return collapse(html);
-    }
-    struct TextSink(RefCell<String>);
-    impl TokenSink for TextSink {
-        type Handle = ();
-        fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-            match token {
-                CharacterTokens(t) => self.0.borrow_mut().push_str(&t),
-                TagToken(t) if t.kind == StartTag && matches!(&*t.name, "br" | "p") => {
-                    self.0.borrow_mut().push(' ')
-                }
-                _ => {}
-            }
-            TokenSinkResult::Continue
-        }
-    }
-    let tokenizer = Tokenizer::new(
-        TextSink(RefCell::new(String::new())),
-        TokenizerOpts::default(),
-    );
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    collapse(&tokenizer.sink.0.into_inner())
-}
-
-fn collapse(s: &str) -> String {
-    s.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 struct Sink<'a, 'b> {
@@ -737,211 +708,6 @@ const KNOWN_BLOCKS: &[&str] = &[
     "block",
 ];
 
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "br"
-            | "col"
-            | "embed"
-            | "hr"
-            | "img"
-            | "input"
-            | "link"
-            | "meta"
-            | "source"
-            | "track"
-            | "wbr"
-    )
-}
-
-fn raw_kind(name: &str) -> Option<RawKind> {
-    match name {
-        "script" => Some(RawKind::ScriptData),
-        "style" | "noscript" | "iframe" | "xmp" | "noembed" | "noframes" => Some(RawKind::Rawtext),
-        "textarea" | "title" => Some(RawKind::Rcdata),
-        _ => None,
-    }
-}
-
-/// A link target a reader may follow: http(s), mailto and site-relative paths. Characters
-/// that would end a `<…>` destination are percent-encoded.
-pub(crate) fn safe_href(href: &str) -> Option<String> {
-    let href = href.trim();
-    let lower = href.to_ascii_lowercase();
-    let ok = lower.starts_with("http://")
-        || lower.starts_with("https://")
-        || lower.starts_with("mailto:")
-        || (href.starts_with('/') && !href.starts_with("//"))
-        || href.starts_with('#');
-    if !ok || href.is_empty() {
-        return None;
-    }
-    Some(
-        href.replace('<', "%3C")
-            .replace('>', "%3E")
-            .replace(' ', "%20")
-            .replace('\n', ""),
-    )
-}
-
-fn collapse_keep_edges(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_ascii_whitespace() {
-            space = true;
-        } else {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(c);
-        }
-    }
-    if space {
-        out.push(' ');
-    }
-    out
-}
-
-fn escape_markdown_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '~' | '|'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-}
-
-fn unescape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
-                out.push(n);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Text that would start a heading, a list or a rule at the beginning of a line is escaped.
-fn escape_line_start(line: &str) -> String {
-    let t = line.trim_start();
-    if t.starts_with(['#', '+', '-', '=']) {
-        return format!("\\{t}");
-    }
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && t[digits..].starts_with(['.', ')']) {
-        return format!("{}\\{}", &t[..digits], &t[digits..]);
-    }
-    t.to_owned()
-}
-
-fn longest_run(s: &str, ch: char) -> usize {
-    let (mut best, mut run) = (0, 0);
-    for c in s.chars() {
-        if c == ch {
-            run += 1;
-            best = best.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    best
-}
-
 #[cfg(test)]
-mod tests {
-    use std::path::PathBuf;
-
-    use super::*;
-
-    struct NoMedia;
-    impl MediaLookup for NoMedia {
-        fn find(&self, src: &str, _class: &str) -> Option<PathBuf> {
-            src.ends_with("here.jpg")
-                .then(|| PathBuf::from("/m/here.jpg"))
-        }
-    }
-
-    fn md(html: &str) -> (String, Vec<String>) {
-        let mut body = Body::default();
-        html_to_markdown(html, &NoMedia, &mut body);
-        (body.markdown, body.notes)
-    }
-
-    #[test]
-    fn paragraphs_emphasis_links_and_entities() {
-        let (m, _) = md(
-            "<p>The <strong>council</strong> met&nbsp;on <em>Tuesday </em>at <a href=\"https://example.org/a_b\">the hall</a>.</p><p>Caf&eacute; &amp; bar &lt;tag&gt; 2*3</p>",
-        );
-        assert_eq!(
-            m,
-            "The **council** met\u{a0}on *Tuesday* at [the hall](<https://example.org/a_b>).\n\nCafé \\& bar \\<tag\\> 2\\*3"
-        );
-    }
-
-    #[test]
-    fn unsafe_links_lose_their_target() {
-        let (m, _) = md("<p><a href=\"javascript:alert(1)\">click</a></p>");
-        assert_eq!(m, "click");
-    }
-
-    #[test]
-    fn headings_lists_quotes_and_code() {
-        let (m, _) = md(
-            "<h2>What next</h2><ul><li>One</li><li>Two<ul><li>Two and a half</li></ul></li></ul><ol start=\"3\"><li>Three</li></ol><blockquote><p>Said it.</p><p>Twice.</p></blockquote><pre><code>let x = 1;\n</code></pre><p>Use <code>a`b</code></p>",
-        );
-        assert_eq!(
-            m,
-            "## What next\n\n- One\n- Two\n    - Two and a half\n\n3. Three\n\n> Said it.\n> \n> Twice.\n\n```\nlet x = 1;\n```\n\nUse ``a`b``"
-        );
-    }
-
-    #[test]
-    fn figures_become_photos_and_missing_images_are_reported() {
-        let (m, notes) = md(
-            "<figure><img src=\"/content/images/here.jpg\" alt=\"The quay\"><figcaption>At <b>dawn</b></figcaption></figure><p><a href=\"/x\"><img src=\"https://cdn.example.com/gone.jpg\"></a></p>",
-        );
-        assert_eq!(m, "![](photo-1)");
-        assert_eq!(
-            notes,
-            vec![
-                "the image https://cdn.example.com/gone.jpg is not in the media folder (--media); it was left out"
-                    .to_string()
-            ]
-        );
-    }
-
-    #[test]
-    fn text_that_looks_like_markdown_stays_text() {
-        let (m, _) = md("<p># not a heading</p><p>1984. A year</p><p>- not a list</p>");
-        assert_eq!(m, "\\# not a heading\n\n1984\\. A year\n\n\\- not a list");
-    }
-
-    #[test]
-    fn scripts_are_dropped_and_iframes_become_links() {
-        let (m, notes) = md(
-            "<p>a</p><script>document.write('<p>x</p>')</script><iframe src=\"https://video.example.com/e/1\"></iframe><p>b</p>",
-        );
-        assert_eq!(m, "a\n\n<https://video.example.com/e/1>\n\nb");
-        assert_eq!(notes, vec!["a <script> was left out".to_string()]);
-    }
-
-    #[test]
-    fn text_of_a_title() {
-        assert_eq!(
-            html_to_text("Caf&eacute; &#8216;open&#8217; <b>now</b>"),
-            "Café ‘open’ now"
-        );
-    }
-}
+#[path = "html_tests.rs"]
+mod tests;

@@ -3,10 +3,12 @@
 //! besides its text (the photos it places, the notes for the report).
 
 mod html;
+mod text;
 
 use std::path::{Path, PathBuf};
 
-pub use html::{html_to_markdown, html_to_text};
+pub use html::html_to_markdown;
+pub use text::html_to_text;
 
 /// Finds the file of an image named in a body (`src`, and the `class` of the `<img>`, where
 /// WordPress names the attachment: `wp-image-123`). `None`: not available here.

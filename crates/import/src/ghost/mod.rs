@@ -35,7 +35,8 @@ use serde_json::Value;
 use crate::{
     ImportError,
     convert::{Body, MediaLookup, existing, html_to_markdown, html_to_text, media_relative_path},
-    item::{ItemWriter, LeadPhoto, PagesPolicy, PlatformReport, SourceItem, item_label},
+    item::{ItemWriter, LeadPhoto, SourceItem, item_label},
+    report::{PagesPolicy, PlatformReport},
 };
 
 #[derive(Debug, Deserialize)]

@@ -37,7 +37,8 @@ use masthead_core::{AccessLevel, ArticleStatus};
 use crate::{
     ImportError,
     convert::{Body, MediaLookup, existing, html_to_markdown, html_to_text, media_relative_path},
-    item::{ItemWriter, LeadPhoto, PagesPolicy, PlatformReport, SourceItem},
+    item::{ItemWriter, LeadPhoto, SourceItem},
+    report::{PagesPolicy, PlatformReport},
 };
 
 pub use wxr::{Entry, RawItem, WxrError, WxrReader};

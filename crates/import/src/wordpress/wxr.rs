@@ -214,15 +214,17 @@ impl<R: BufRead> WxrReader<R> {
                         continue;
                     };
                     let depth = self.stack.len();
-                    if depth == 2 && name == "item" {
-                        if let Some(done) = item.take() {
-                            return Ok(Some(Entry::Item(done)));
-                        }
+                    if depth == 2
+                        && name == "item"
+                        && let Some(done) = item.take()
+                    {
+                        return Ok(Some(Entry::Item(done)));
                     }
-                    if depth == 2 && name == "wp:author" {
-                        if let Some(done) = author.take() {
-                            return Ok(Some(Entry::Author(done)));
-                        }
+                    if depth == 2
+                        && name == "wp:author"
+                        && let Some(done) = author.take()
+                    {
+                        return Ok(Some(Entry::Author(done)));
                     }
                     let mut value = || match String::from_utf8(std::mem::take(&mut text)) {
                         Ok(s) => (s, false),
@@ -263,35 +265,27 @@ impl<R: BufRead> WxrReader<R> {
                     }
                     text.clear();
                 }
-                Event::Text(t) => {
-                    if item.is_some() || author.is_some() {
-                        let raw: &[u8] = &t;
-                        if raw.contains(&b'&') {
-                            let s = String::from_utf8_lossy(raw);
-                            match quick_xml::escape::unescape(&s) {
-                                Ok(u) => text.extend_from_slice(u.as_bytes()),
-                                Err(_) => text.extend_from_slice(raw),
-                            }
-                        } else {
-                            text.extend_from_slice(raw);
+                Event::Text(t) if item.is_some() || author.is_some() => {
+                    let raw: &[u8] = &t;
+                    if raw.contains(&b'&') {
+                        let s = String::from_utf8_lossy(raw);
+                        match quick_xml::escape::unescape(&s) {
+                            Ok(u) => text.extend_from_slice(u.as_bytes()),
+                            Err(_) => text.extend_from_slice(raw),
                         }
+                    } else {
+                        text.extend_from_slice(raw);
                     }
                 }
-                Event::CData(c) => {
-                    if item.is_some() || author.is_some() {
-                        text.extend_from_slice(&c);
-                    }
+                Event::CData(c) if item.is_some() || author.is_some() => {
+                    text.extend_from_slice(&c);
                 }
-                Event::GeneralRef(r) => {
-                    if item.is_some() || author.is_some() {
-                        let name = String::from_utf8_lossy(&r).into_owned();
-                        match resolve_entity(&name) {
-                            Some(c) => {
-                                text.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes())
-                            }
-                            // HTML's named entities are not XML's; keep them for the HTML reader.
-                            None => text.extend_from_slice(format!("&{name};").as_bytes()),
-                        }
+                Event::GeneralRef(r) if item.is_some() || author.is_some() => {
+                    let name = String::from_utf8_lossy(&r).into_owned();
+                    match resolve_entity(&name) {
+                        Some(c) => text.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                        // HTML's named entities are not XML's; keep them for the HTML reader.
+                        None => text.extend_from_slice(format!("&{name};").as_bytes()),
                     }
                 }
                 Event::Eof => {
