@@ -3,6 +3,7 @@
 
 mod config;
 mod edition;
+mod imports;
 mod push;
 mod staff;
 
@@ -64,10 +65,16 @@ enum Command {
     Migrate,
     /// Import Markdown articles with front matter: files, or folders of them (with an
     /// optional site.toml). Idempotent by slug: importing again updates, never duplicates.
+    ///
+    /// With --from ghost|wordpress, import a Ghost export (JSON) or a WordPress export (WXR)
+    /// instead: posts, authors, tags, photos and redirects from the old addresses; idempotent
+    /// (an unchanged item is left alone, a changed one updated). See docs/imports.md.
     Import {
-        /// Files or folders to import.
+        /// Files or folders to import; with --from, the one export file.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        platform: imports::PlatformArgs,
     },
     /// Rebuild the search index from the database into a new directory and swap it in
     /// atomically. A running `masthead serve` keeps answering searches meanwhile and adopts the
@@ -169,7 +176,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Database is up to date ({}).", settings.database_display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { paths } => import(settings, paths).await,
+        Command::Import { paths, platform } => match platform.from {
+            Some(_) => imports::run(settings, paths, platform).await,
+            None => import(settings, paths).await,
+        },
         Command::Reindex => reindex(settings).await,
         Command::Push {
             command:

@@ -32,10 +32,15 @@
 //! it. A malformed file is reported with its path, line and what is wrong, and the import goes
 //! on with the other files.
 
+pub mod convert;
 mod demo;
 mod front_matter;
+pub mod ghost;
+mod item;
 mod media;
+mod report;
 mod site;
+pub mod wordpress;
 
 use std::{
     collections::HashMap,
@@ -53,7 +58,42 @@ use masthead_store::{
 
 pub use demo::{DEMO_ADMIN_EMAIL, load_demo};
 pub use front_matter::FrontMatter;
+pub use item::{ItemWriter, SourceItem};
+pub use report::{Note, Outcome, PagesPolicy, PlatformOptions, PlatformReport};
 pub use site::{SETTING_NAME, SETTING_TAGLINE, SETTING_TIME_ZONE, SiteFile};
+
+/// The platforms `masthead import --from` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Ghost,
+    WordPress,
+}
+
+impl Platform {
+    /// The name kept with each imported item (`import_sources.source`).
+    pub fn source(self) -> &'static str {
+        match self {
+            Platform::Ghost => "ghost",
+            Platform::WordPress => "wordpress",
+        }
+    }
+}
+
+/// Imports a Ghost or WordPress export (see the `ghost` and `wordpress` modules);
+/// `progress(done, total)` after each item.
+pub async fn import_platform(
+    store: &Store,
+    platform: Platform,
+    file: &Path,
+    options: PlatformOptions,
+    progress: impl FnMut(u64, u64),
+) -> Result<PlatformReport, ImportError> {
+    let mut writer = ItemWriter::new(store, platform.source(), file, options);
+    match platform {
+        Platform::Ghost => ghost::import(&mut writer, file, progress).await,
+        Platform::WordPress => wordpress::import(&mut writer, file, progress).await,
+    }
+}
 
 /// A file that could not be imported, and why, in words an editor can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -430,7 +470,7 @@ enum ArticleError {
 }
 
 /// `port-aldine` → `Port Aldine`.
-fn title_case(slug: &str) -> String {
+pub(crate) fn title_case(slug: &str) -> String {
     slug.split('-')
         .filter(|w| !w.is_empty())
         .map(|w| {

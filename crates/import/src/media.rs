@@ -18,6 +18,27 @@ pub fn store_photo(source: &Path, media_dir: &Path) -> Result<StoredPhoto, Strin
 }
 
 pub fn store_photo_bytes(bytes: &[u8], media_dir: &Path) -> Result<StoredPhoto, String> {
+    let photo = inspect_photo_bytes(bytes)?;
+    let target = media_dir.join(&photo.file);
+    if !target.exists() {
+        let dir = target.parent().unwrap_or(media_dir);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let ext = target
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Write then rename, so that a crash never leaves a half-written file under the final name.
+        let tmp = target.with_extension(format!("{ext}.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &target)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    }
+    Ok(photo)
+}
+
+/// What [`store_photo_bytes`] would store, without writing anything (for a dry run).
+pub fn inspect_photo_bytes(bytes: &[u8]) -> Result<StoredPhoto, String> {
     let format = image::guess_format(bytes)
         .map_err(|_| "not an image Masthead can read (use JPEG, PNG, WebP or GIF)".to_string())?;
     let ext = match format {
@@ -33,17 +54,6 @@ pub fn store_photo_bytes(bytes: &[u8], media_dir: &Path) -> Result<StoredPhoto, 
         .map_err(|e| format!("the image is damaged: {e}"))?;
     let hash = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes));
     let file = format!("{}/{hash}.{ext}", &hash[..2]);
-    let target = media_dir.join(&file);
-    if !target.exists() {
-        let dir = target.parent().unwrap_or(media_dir);
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        // Write then rename, so that a crash never leaves a half-written file under the final name.
-        let tmp = target.with_extension(format!("{ext}.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &target)
-            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
-    }
     Ok(StoredPhoto {
         file,
         width,

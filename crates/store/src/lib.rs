@@ -26,6 +26,7 @@ pub mod edition;
 pub mod erasure;
 pub mod group;
 pub mod identities;
+pub mod imports;
 pub mod jobs;
 pub mod newsroom;
 pub mod photos;

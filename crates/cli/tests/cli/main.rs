@@ -2,4 +2,5 @@
 
 mod cli;
 mod edition;
+mod imports;
 mod push;

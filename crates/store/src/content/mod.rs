@@ -19,6 +19,7 @@ mod write;
 
 pub use syndication::{FeedExtras, SitemapArticle, SitemapListing, SitemapListings};
 pub use write::PublishArticle;
+pub(crate) use write::save_article_in;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SectionRow {

@@ -80,27 +80,38 @@ impl Store {
     /// row, its authors, tags and photos, the content epoch (so every node drops stale pages),
     /// and for a scheduled article the job that publishes it at its time.
     pub async fn save_article(&self, input: &ArticleInput) -> Result<(String, Saved)> {
-        if input.author_ids.is_empty() {
-            return Err(StoreError::Conflict(
-                "an article needs at least one author".into(),
-            ));
-        }
-        let now = now_ms();
-        let published_at = input.published_at.map(crate::to_ms);
-        // The embargo (see `content`): "published" with a time to come is stored as scheduled.
-        let status = match (input.status, published_at) {
-            (ArticleStatus::Published, Some(at)) if at > now => ArticleStatus::Scheduled,
-            (s, _) => s,
-        };
         let mut tx = self.begin().await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
-                .bind(input.slug.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (id, saved) = match existing {
-            Some(id) => {
-                sqlx::query(
+        let saved = save_article_in(&mut tx, input).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+}
+
+/// [`Store::save_article`] inside a transaction the caller commits, for writes that must land
+/// with the article or not at all (an import's source mapping and redirects: `imports.rs`).
+pub(crate) async fn save_article_in(
+    tx: &mut crate::Tx,
+    input: &ArticleInput,
+) -> Result<(String, Saved)> {
+    if input.author_ids.is_empty() {
+        return Err(StoreError::Conflict(
+            "an article needs at least one author".into(),
+        ));
+    }
+    let now = now_ms();
+    let published_at = input.published_at.map(crate::to_ms);
+    // The embargo (see `content`): "published" with a time to come is stored as scheduled.
+    let status = match (input.status, published_at) {
+        (ArticleStatus::Published, Some(at)) if at > now => ArticleStatus::Scheduled,
+        (s, _) => s,
+    };
+    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+        .bind(input.slug.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (id, saved) = match existing {
+        Some(id) => {
+            sqlx::query(
                     "UPDATE articles SET headline = $2, standfirst = $3, body_markdown = $4, body_html = $5, \
                      body_text = $6, section_id = $7, status = $8, access = $9, breaking = $10, \
                      published_at = $11, updated_at = $12, revised_at = $13, revision = revision + 1 WHERE id = $1",
@@ -118,20 +129,20 @@ impl Store {
                 .bind(published_at)
                 .bind(now)
                 .bind(input.revised_at.map(crate::to_ms))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                for sql in [
-                    "DELETE FROM article_authors WHERE article_id = $1",
-                    "DELETE FROM article_tags WHERE article_id = $1",
-                    "DELETE FROM photos WHERE article_id = $1",
-                ] {
-                    sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
-                }
-                (id, Saved::Updated)
+            for sql in [
+                "DELETE FROM article_authors WHERE article_id = $1",
+                "DELETE FROM article_tags WHERE article_id = $1",
+                "DELETE FROM photos WHERE article_id = $1",
+            ] {
+                sqlx::query(sql).bind(&id).execute(&mut **tx).await?;
             }
-            None => {
-                let id = new_id();
-                sqlx::query(
+            (id, Saved::Updated)
+        }
+        None => {
+            let id = new_id();
+            sqlx::query(
                     "INSERT INTO articles (id, slug, headline, standfirst, body_markdown, body_html, body_text, \
                      section_id, status, access, breaking, published_at, updated_at, created_at, revised_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
@@ -150,46 +161,48 @@ impl Store {
                 .bind(published_at)
                 .bind(now)
                 .bind(input.revised_at.map(crate::to_ms))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                (id, Saved::Created)
-            }
-        };
-        for (position, author_id) in input.author_ids.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3) \
+            (id, Saved::Created)
+        }
+    };
+    for (position, author_id) in input.author_ids.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
-            )
-            .bind(&id)
-            .bind(author_id)
-            .bind(position as i64)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (slug, name) in &input.tags {
-            let tag_id: String = sqlx::query_scalar(
-                "INSERT INTO tags (id, slug, name) VALUES ($1, $2, $3) \
+        )
+        .bind(&id)
+        .bind(author_id)
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (slug, name) in &input.tags {
+        let tag_id: String = sqlx::query_scalar(
+            "INSERT INTO tags (id, slug, name) VALUES ($1, $2, $3) \
                  ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
-            )
-            .bind(new_id())
-            .bind(slug.as_str())
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(&id)
-                .bind(tag_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let photos = input.lead_photo.iter().map(|p| ("lead", None, p)).chain(
-            input
-                .inline_photos
-                .iter()
-                .map(|(name, p)| ("inline", Some(name.as_str()), p)),
-        );
-        for (position, (role, name, photo)) in photos.enumerate() {
-            sqlx::query(
+        )
+        .bind(new_id())
+        .bind(slug.as_str())
+        .bind(name)
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id)
+        .bind(tag_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let photos = input.lead_photo.iter().map(|p| ("lead", None, p)).chain(
+        input
+            .inline_photos
+            .iter()
+            .map(|(name, p)| ("inline", Some(name.as_str()), p)),
+    );
+    for (position, (role, name, photo)) in photos.enumerate() {
+        sqlx::query(
                 "INSERT INTO photos (id, article_id, role, name, position, file, width, height, alt, caption, credit, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
@@ -205,22 +218,22 @@ impl Store {
             .bind(&photo.meta.caption)
             .bind(&photo.meta.credit)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        }
-        if let (ArticleStatus::Scheduled, Some(at)) = (status, input.published_at) {
-            let job = PublishArticle {
-                article_id: id.clone(),
-                at: crate::to_ms(at),
-            };
-            jobs::enqueue(&mut tx, &jobs::NewJob::of(&job)).await?;
-        }
-        crate::search_feed::enqueue_index(&mut tx, &id, now).await?;
-        state::bump_content_epoch(&mut tx).await?;
-        tx.commit().await?;
-        Ok((id, saved))
     }
+    if let (ArticleStatus::Scheduled, Some(at)) = (status, input.published_at) {
+        let job = PublishArticle {
+            article_id: id.clone(),
+            at: crate::to_ms(at),
+        };
+        jobs::enqueue(tx, &jobs::NewJob::of(&job)).await?;
+    }
+    crate::search_feed::enqueue_index(tx, &id, now).await?;
+    state::bump_content_epoch(tx).await?;
+    Ok((id, saved))
+}
 
+impl Store {
     /// Publishes a scheduled article whose time has come. Returns false (and changes nothing)
     /// when the article was unscheduled, rescheduled later or deleted meanwhile, so that a job
     /// that runs twice publishes once.
