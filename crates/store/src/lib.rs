@@ -28,6 +28,7 @@ pub mod group;
 pub mod identities;
 pub mod jobs;
 pub mod newsroom;
+pub mod passkeys;
 pub mod push;
 pub mod rate_limit;
 pub mod readers;
