@@ -277,13 +277,13 @@ fn check_flags(auth: &AuthData<'_>, rp: &RelyingParty) -> Result<(), Refused> {
     Ok(())
 }
 
-fn map_get<'a>(m: &'a [(Value, Value)], key: i64) -> Option<&'a Value> {
+fn map_get(m: &[(Value, Value)], key: i64) -> Option<&Value> {
     m.iter()
         .find(|(k, _)| k.as_integer().and_then(|i| i64::try_from(i).ok()) == Some(key))
         .map(|(_, v)| v)
 }
 
-fn bytes_of<'a>(m: &'a [(Value, Value)], key: i64) -> Result<&'a [u8], Refused> {
+fn bytes_of(m: &[(Value, Value)], key: i64) -> Result<&[u8], Refused> {
     map_get(m, key)
         .and_then(Value::as_bytes)
         .map(Vec::as_slice)
