@@ -135,6 +135,13 @@ enum StaffCommand {
         /// Their email address.
         email: String,
     },
+    /// Remove every passkey of a staff member (audited): the recovery path when a passkey is
+    /// lost, for instance by the last admin while passkeys are required. They then sign in by
+    /// email and register a new one.
+    ResetPasskeys {
+        /// Their email address.
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -226,6 +233,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             store.close().await;
             staff::report_deactivation(&email, &outcome)
+        }
+        Command::Staff {
+            command: StaffCommand::ResetPasskeys { email },
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = settings.open_store().await?;
+            let outcome = staff::reset_passkeys(&store, &email).await;
+            store.close().await;
+            outcome
         }
     }
 }

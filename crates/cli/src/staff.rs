@@ -1,4 +1,4 @@
-//! What `masthead staff list` and `staff deactivate` print.
+//! What `masthead staff list`, `staff deactivate` and `staff reset-passkeys` do and print.
 
 use std::process::ExitCode;
 
@@ -48,4 +48,23 @@ pub fn report_deactivation(
         ),
         StaffUpdate::OwnAccount => anyhow::bail!("{email} cannot deactivate their own account"),
     }
+}
+
+/// `staff reset-passkeys EMAIL`: removes the member's passkeys, audited as the command line.
+pub async fn reset_passkeys(
+    store: &masthead_store::Store,
+    email: &EmailAddress,
+) -> anyhow::Result<ExitCode> {
+    let Some(member) = store.staff_by_email(email).await? else {
+        eprintln!("{email} is not on the staff: `masthead staff list` shows who is.");
+        return Ok(ExitCode::FAILURE);
+    };
+    let removed = store
+        .reset_passkeys(&masthead_store::audit::Actor::cli(), &member.id)
+        .await?
+        .unwrap_or(0);
+    println!(
+        "Removed {removed} passkey(s) of {email}: they sign in with an emailed link now, and register a new passkey from their newsroom profile."
+    );
+    Ok(ExitCode::SUCCESS)
 }

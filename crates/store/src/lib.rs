@@ -30,6 +30,7 @@ pub mod imports;
 pub mod jobs;
 pub mod newsroom;
 pub mod photos;
+pub mod passkeys;
 pub mod push;
 pub mod rate_limit;
 pub mod readers;

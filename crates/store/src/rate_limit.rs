@@ -39,6 +39,8 @@ pub enum RateKey {
     PushChangesFromIp(String),
     /// Push receipts (shown, clicked) reported from one client address.
     PushReceiptsFromIp(String),
+    /// Passkey sign-in challenges asked for from one client address.
+    PasskeyChallengesFromIp(String),
 }
 
 impl RateKey {
@@ -55,6 +57,7 @@ impl RateKey {
             Self::ModeratorActions(r) => ("moderate", r.as_str()),
             Self::PushChangesFromIp(ip) => ("push-ip", ip.as_str()),
             Self::PushReceiptsFromIp(ip) => ("push-receipt-ip", ip.as_str()),
+            Self::PasskeyChallengesFromIp(ip) => ("passkey-ip", ip.as_str()),
         };
         format!("{kind}:{subject}")
     }

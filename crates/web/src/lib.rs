@@ -18,6 +18,8 @@ mod newsroom;
 pub mod oidc;
 mod ops;
 mod pages;
+// Staff passkeys (WebAuthn): the newsroom issue's passkey part.
+mod passkeys;
 mod push;
 pub mod search;
 mod server;
@@ -241,6 +243,7 @@ fn router(state: AppState) -> Router {
         .merge(push::routes())
         .merge(edition::routes())
         .merge(oidc::routes())
+        .merge(passkeys::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

@@ -140,6 +140,22 @@ async fn spend_and_complete(
             return Ok(Some(Completion::WrongBrowser(req)));
         }
     }
+    // Under the passkey requirement, an editor or admin with a passkey signs in with it.
+    let role_after = match req.purpose {
+        Purpose::ChangeEmail => new_staff,
+        _ => staff,
+    };
+    if let Some(role) = role_after {
+        let key = match (&req.purpose, &req.new_email) {
+            (Purpose::ChangeEmail, Some(new)) => EmailAddress::parse(new)
+                .map_err(|e| StoreError::Corrupt(e.0))?
+                .canonical(),
+            _ => email.canonical(),
+        };
+        if crate::passkeys::passkey_required_in(tx, &key, role).await? {
+            return Ok(Some(Completion::PasskeyRequired(req)));
+        }
+    }
     let spent = sqlx::query(
         "UPDATE sign_in_requests SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
     )

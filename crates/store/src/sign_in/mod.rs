@@ -130,6 +130,9 @@ pub enum Completion {
     /// A staff member's secret used in another browser than the one that asked for it. Nothing
     /// was spent: the link still works in the right browser.
     WrongBrowser(SignInRequest),
+    /// An editor or admin who has a passkey, while passkeys are required of them
+    /// (`crate::passkeys`): they sign in with it. Nothing was spent.
+    PasskeyRequired(SignInRequest),
 }
 
 /// The job that emails a sign-in request's link and code (run by `masthead-jobs`).

@@ -257,6 +257,15 @@ async fn finish_sign_in(
             )
             .into());
         }
+        Completion::PasskeyRequired(_) => {
+            return Err(Refusal::new(
+                StatusCode::FORBIDDEN,
+                "Sign in with your passkey",
+                "Editors and admins of this newsroom sign in with a passkey: use “Sign in with a passkey” on the sign-in page. Lost it? Ask an admin to reset your passkeys; then this link signs you in and you register a new one. The link has not been used.",
+                ("/sign-in", "Sign in with a passkey"),
+            )
+            .into());
+        }
         Completion::WrongBrowser(_) => {
             return Err(Refusal::new(
                 StatusCode::FORBIDDEN,

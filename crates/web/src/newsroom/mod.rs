@@ -2,6 +2,8 @@
 //! capability it needs (the role is the session's, fixed when the staff member signed in under
 //! the staff rules, and read afresh from the staff table). Today it holds comment moderation
 //! (`comments.rs`); the newsroom issue adds the editor, photos, sections, staff and settings.
+//! Every page renders in the newsroom layout ([`layout_page`], or `articles::page` where the
+//! handler has the member at hand).
 //!
 //! [`Staff`]: crate::session::Staff
 
@@ -12,9 +14,13 @@ mod comments;
 pub(crate) mod staff;
 mod taxonomy;
 
-use axum::Router;
+use axum::{
+    Router,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
 
-use crate::AppState;
+use crate::{AppState, error::WebError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,4 +30,26 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(articles::routes())
         .merge(alerts::routes())
+}
+
+/// A staff page in the newsroom layout (`newsroom/_layout.html`: the navigation for the
+/// member's role), for pages whose handlers hold the request's headers rather than the member:
+/// the session is this request's (its extractor already checked it; the lookup is the
+/// session cache's).
+pub(crate) async fn layout_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    template: &str,
+    title: &str,
+    path: &str,
+    status: StatusCode,
+    ctx: minijinja::Value,
+) -> Result<Response, WebError> {
+    let session = app.session(headers).await?.ok_or(WebError::NotFound)?;
+    let member = app
+        .store
+        .newsroom_staff(&session.email)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    articles::page(app, headers, &member, template, title, path, status, ctx).await
 }

@@ -5,7 +5,8 @@
 //!   [`MaybeReader::require`] turns "signed out" into "sign in and come back to this path".
 //! - [`SignedIn`]: a signed-in reader, or a redirect to sign in and back to the page (GET).
 //! - [`Staff<C>`]: a staff session whose role has the capability `C`; others are sent to sign
-//!   in, or told the page is not theirs (403).
+//!   in, or told the page is not theirs (403). An editor or admin who must register a passkey
+//!   first is sent to their profile from every other staff page.
 //! - [`CsrfForm<T>`]: a form body whose request proved it came from a page of this site
 //!   ([`super::cookies::csrf_ok`]); else "This form has expired" (403), and nothing changes.
 //!   The `csrf` field is read here, so `T` holds only the form's own fields.
@@ -75,6 +76,9 @@ pub trait Capability: Send + Sync + 'static {
     /// The 403 page for a role without the capability.
     const DENIED_TITLE: &'static str;
     const DENIED_MESSAGE: &'static str;
+    /// The page is where a member who must register a passkey first does so (their profile):
+    /// it opens for them; other staff pages send them there (`masthead_store::passkeys`).
+    const PASSKEY_SETUP: bool = false;
 
     fn allows(role: Role) -> bool;
 }
@@ -122,10 +126,21 @@ impl<C: Capability> FromRequestParts<AppState> for Staff<C> {
             .await?
             .require(C::HOME)?;
         match session.staff {
-            Some(role) if C::allows(role) => Ok(Self {
-                session,
-                capability: PhantomData,
-            }),
+            Some(role) if C::allows(role) => {
+                if !C::PASSKEY_SETUP && must_register_passkey(app, &session, role).await? {
+                    return Err(Refusal::new(
+                        StatusCode::FORBIDDEN,
+                        "Register a passkey first",
+                        "Editors and admins of this newsroom sign in with a passkey. Register yours on your profile page; then every newsroom page opens for you.",
+                        ("/newsroom/profile", "Register a passkey"),
+                    )
+                    .into());
+                }
+                Ok(Self {
+                    session,
+                    capability: PhantomData,
+                })
+            }
             _ => Err(Refusal::new(
                 StatusCode::FORBIDDEN,
                 C::DENIED_TITLE,
@@ -135,6 +150,22 @@ impl<C: Capability> FromRequestParts<AppState> for Staff<C> {
             .into()),
         }
     }
+}
+
+/// An editor or admin under the passkey requirement who has no passkey yet (one query, on
+/// staff pages only: the requirement can be switched on at any moment).
+async fn must_register_passkey(
+    app: &AppState,
+    session: &super::Session,
+    role: Role,
+) -> Result<bool, WebError> {
+    if !masthead_store::passkeys::requirement_applies_to(role) {
+        return Ok(false);
+    }
+    let Ok(email) = masthead_core::EmailAddress::parse(&session.email) else {
+        return Ok(false);
+    };
+    Ok(app.store.must_register_passkey(&email, role).await?)
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,7 @@ use axum::{
 use masthead_store::audit::AuditQuery;
 use serde::Deserialize;
 
-use crate::{AppState, error::WebError, newsroom::staff::ManageStaff, session::Staff, views};
+use crate::{AppState, error::WebError, newsroom::staff::ManageStaff, session::Staff};
 
 const PAGE: i64 = 50;
 
@@ -94,7 +94,7 @@ pub async fn audit_page(
         filtered_kind => target.as_ref().map(|(k, _)| k.as_str()),
         first_page => before.is_none(),
     };
-    views::form_page(
+    crate::newsroom::layout_page(
         &app,
         &headers,
         "newsroom/audit.html",

@@ -16,7 +16,6 @@ use crate::{
     error::WebError,
     newsroom::staff::actor_of,
     session::{Capability, CsrfForm, Staff},
-    views,
 };
 
 /// Changing settings: admins (`Role::can_change_settings`).
@@ -115,12 +114,13 @@ async fn render(
         },
         errors,
         saved,
+        require_passkeys => app.store.passkeys_required().await?,
         now => minijinja::context! {
             site_name => &c.site_name, tagline => &c.tagline,
             time_zone => c.time_zone.iana_name().unwrap_or("UTC"), meter_free => c.meter.free,
         },
     };
-    views::form_page(
+    crate::newsroom::layout_page(
         app,
         headers,
         "newsroom/settings.html",

@@ -187,7 +187,7 @@ fn when(app: &AppState, ms: i64) -> String {
 }
 
 /// What the newsroom layout's navigation shows for this role.
-fn nav(staff: &StaffMember) -> minijinja::Value {
+pub(crate) fn nav(staff: &StaffMember) -> minijinja::Value {
     let r = staff.role;
     minijinja::context! {
         role => r.as_str(),
@@ -203,7 +203,7 @@ fn nav(staff: &StaffMember) -> minijinja::Value {
 
 #[allow(clippy::too_many_arguments)]
 /// A newsroom page: the site chrome, the newsroom navigation, the CSRF token.
-async fn page(
+pub(crate) async fn page(
     app: &AppState,
     headers: &HeaderMap,
     staff: &StaffMember,

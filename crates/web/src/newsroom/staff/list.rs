@@ -16,7 +16,6 @@ use crate::{
     AppState,
     error::WebError,
     session::{CsrfForm, Staff},
-    views,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +39,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "deactivated" => "Deactivated: their newsroom sessions have ended on every node.",
         "reactivated" => "Reactivated: they can sign in to the newsroom again.",
         "unchanged" => "Nothing to change.",
+        "passkeys-reset" => {
+            "Their passkeys were removed: they sign in by email and register a new one."
+        }
         _ => return None,
     })
 }
@@ -93,7 +95,7 @@ pub(super) async fn render(
         email => page.email,
         role => if page.role.is_empty() { "author" } else { page.role },
     };
-    views::form_page(
+    crate::newsroom::layout_page(
         app,
         headers,
         "newsroom/staff.html",

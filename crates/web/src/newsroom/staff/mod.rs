@@ -11,6 +11,8 @@ mod change;
 mod list;
 mod profile;
 
+pub(crate) use profile::{ProfileMessage, profile_response};
+
 use axum::{
     Router,
     routing::{get, post},
@@ -45,6 +47,8 @@ impl Capability for AnyStaff {
     const HOME: &'static str = "/newsroom/profile";
     const DENIED_TITLE: &'static str = "For newsroom staff only";
     const DENIED_MESSAGE: &'static str = "This page is for the newsroom's staff. If you should have access, ask an admin to invite your address.";
+    // Where a member who must register a passkey first registers it.
+    const PASSKEY_SETUP: bool = true;
 
     fn allows(_: Role) -> bool {
         true

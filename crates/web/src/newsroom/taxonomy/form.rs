@@ -15,7 +15,6 @@ use crate::{
     error::WebError,
     newsroom::staff::actor_of,
     session::{CsrfForm, Staff},
-    views,
 };
 
 type Editor = Staff<ManageTaxonomy>;
@@ -157,7 +156,7 @@ async fn page(
     } else {
         "newsroom/taxonomy.html"
     };
-    views::form_page(app, headers, template, title, which.base(), status, ctx).await
+    crate::newsroom::layout_page(app, headers, template, title, which.base(), status, ctx).await
 }
 
 async fn find(app: &AppState, which: Which, id: &str) -> Result<TaxonomyItem, WebError> {

@@ -17,6 +17,7 @@
 //!   sign-in flows themselves (register, link, code, change of address) keep their end-to-end
 //!   tests over HTTP and real email ([`browser::register`]).
 
+pub mod authenticator;
 pub mod browser;
 
 use std::{
@@ -118,6 +119,24 @@ impl TestApp {
         let address = EmailAddress::parse(email).expect("a staff address");
         self.db.store.add_staff(&address, role).await.unwrap();
         self.signed_in(email, STAFF_SESSION).await
+    }
+
+    /// A session cookie's value for a staff member with `role` (added to staff first), opened
+    /// in the store: for a real browser ([`crate::chromium::Chromium::sign_in_as_staff`]).
+    pub async fn staff_session_token(&self, email: &str, role: Role) -> String {
+        let address = EmailAddress::parse(email).expect("a staff address");
+        self.db.store.add_staff(&address, role).await.unwrap();
+        let token = masthead_core::secret::random_token();
+        self.db
+            .store
+            .open_session_for_tests(
+                &address,
+                &self.state.jobs.tokens.hash(&token),
+                STAFF_SESSION,
+            )
+            .await
+            .unwrap();
+        token
     }
 
     /// Signs `browser` (one a test has used already) in as the reader of `email`, as

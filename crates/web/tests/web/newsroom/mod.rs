@@ -2,14 +2,16 @@
 //! editor and its bad input, autosave, conflicts and revisions, scheduling, previews and
 //! corrections, the article list. Staff sign in through the store ([`TestApp::staff`]).
 //!
-//! Left for the real-browser suite (chromium, being written beside this): the autosave script
-//! (typing, then the "Changes kept" status and the autosave row; the stale warning), the
-//! heartbeat's "Also open by" line updating, the Preview button opening a new tab, the form
-//! working with the script off, and axe-core on every newsroom page.
+//! In a real browser (`browser/`, chromium): the autosave script (typing, the "Changes kept"
+//! status and the autosave row, restoring after a reload), the form working with the script
+//! off, passkeys through the virtual authenticator, and axe-core on every newsroom page.
+//! Still only over HTTP: the heartbeat's "Also open by" line updating, the stale warning, the
+//! Preview button opening a new tab.
 
 use crate::common::{TestApp, browser::*, spawn_app};
 use masthead_core::Role;
 
+mod browser;
 mod corrections;
 mod editor;
 mod list;

@@ -3,6 +3,7 @@
 //! revocations and role changes reach every node.
 
 mod admin;
+mod passkeys;
 mod sign_in;
 mod staff;
 mod taxonomy;
