@@ -6,6 +6,7 @@
 //! job worker, the cache-invalidation watcher) runs alongside and stops with it.
 
 mod account;
+mod api;
 mod cache;
 mod client_ip;
 mod comments;
@@ -69,6 +70,8 @@ pub struct App {
     pub feeds: feeds::FeedsState,
     /// The configured OpenID providers and their cached metadata (`oidc`).
     pub oidc: oidc::Oidc,
+    /// The APIs' rate-limit buckets on this node (`api/auth.rs`).
+    pub api: api::auth::SharedLimits,
 }
 
 impl std::ops::Deref for AppState {
@@ -156,6 +159,7 @@ impl Application {
             erasures,
             feeds,
             oidc,
+            api: Default::default(),
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -241,6 +245,7 @@ fn router(state: AppState) -> Router {
         .merge(push::routes())
         .merge(edition::routes())
         .merge(oidc::routes())
+        .merge(api::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

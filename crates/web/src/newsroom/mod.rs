@@ -7,10 +7,11 @@
 
 mod admin;
 mod alerts;
-mod articles;
+mod api_keys;
+pub(crate) mod articles;
 mod comments;
 pub(crate) mod staff;
-mod taxonomy;
+pub(crate) mod taxonomy;
 
 use axum::Router;
 
@@ -24,4 +25,12 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(articles::routes())
         .merge(alerts::routes())
+        .route(
+            "/newsroom/api-keys",
+            axum::routing::get(api_keys::keys_page).post(api_keys::create_key),
+        )
+        .route(
+            "/newsroom/api-keys/{id}/revoke",
+            axum::routing::post(api_keys::revoke_key),
+        )
 }
