@@ -2,6 +2,7 @@
 //! starts the real app on a fresh database and holds the helpers every topic uses.
 
 mod account;
+mod api;
 mod comments;
 mod common;
 mod edition;
