@@ -18,6 +18,7 @@
 //! log that the background checkpoints cannot reset while readers hold it. SQLite connections
 //! are not pinged when taken from the pool: the database is a local file.
 
+pub mod api_keys;
 pub mod audit;
 pub mod comments;
 pub mod content;

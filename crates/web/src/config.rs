@@ -58,6 +58,10 @@ pub struct WebConfig {
     /// Searches a client (IP address) may run against the index per minute on this node;
     /// cached results do not count; 0 turns the limit off (`search/limit.rs`).
     pub search_per_minute: u32,
+    /// API requests a client (IP address) may make per minute on this node, and Admin API
+    /// requests per key (`api/auth.rs`); 0 turns a limit off.
+    pub api_per_minute: u32,
+    pub api_key_per_minute: u32,
     /// How long a staff session lasts, in hours (`MASTHEAD_STAFF_SESSION_HOURS`, default 12); readers'
     /// sessions last 30 days.
     pub staff_session_hours: i64,
@@ -95,6 +99,8 @@ impl std::fmt::Debug for WebConfig {
             feeds,
             server,
             search_per_minute,
+            api_per_minute,
+            api_key_per_minute,
             trusted_proxies,
             run_worker,
             staff_session_hours,
@@ -131,6 +137,8 @@ impl std::fmt::Debug for WebConfig {
             .field("feeds", feeds)
             .field("server", server)
             .field("search_per_minute", search_per_minute)
+            .field("api_per_minute", api_per_minute)
+            .field("api_key_per_minute", api_key_per_minute)
             .field("trusted_proxies", trusted_proxies)
             .field("run_worker", run_worker)
             .field("staff_session_hours", staff_session_hours)
@@ -195,6 +203,8 @@ impl WebConfig {
             feeds: crate::FeedsConfig::default(),
             server: crate::ServerLimits::default(),
             search_per_minute: 60,
+            api_per_minute: 600,
+            api_key_per_minute: 300,
             staff_session_hours: crate::account::STAFF_SESSION_HOURS,
             push: masthead_jobs::push::PushSettings::default(),
             edition: masthead_jobs::edition::EditionSettings::default(),

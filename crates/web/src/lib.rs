@@ -6,6 +6,7 @@
 //! job worker, the cache-invalidation watcher) runs alongside and stops with it.
 
 mod account;
+mod api;
 mod cache;
 mod client_ip;
 mod comments;
@@ -71,6 +72,8 @@ pub struct App {
     pub feeds: feeds::FeedsState,
     /// The configured OpenID providers and their cached metadata (`oidc`).
     pub oidc: oidc::Oidc,
+    /// The APIs' rate-limit buckets on this node (`api/auth.rs`).
+    pub api: api::auth::SharedLimits,
 }
 
 impl std::ops::Deref for AppState {
@@ -158,6 +161,7 @@ impl Application {
             erasures,
             feeds,
             oidc,
+            api: Default::default(),
         }));
         let router = router(state.clone());
         Ok(Self {
@@ -244,6 +248,7 @@ fn router(state: AppState) -> Router {
         .merge(edition::routes())
         .merge(oidc::routes())
         .merge(passkeys::routes())
+        .merge(api::routes())
         .fallback(pages::not_found);
     around_every_request(routes, state)
 }

@@ -76,6 +76,7 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         crate::session::cookies::session_token(req.headers(), app.secure_cookies()).is_some();
     // Kept for the redirect lookup of a 404 (a `Uri` clone shares its bytes).
     let uri = matches!(method, Some("GET" | "HEAD")).then(|| req.uri().clone());
+    let is_api = req.uri().path().starts_with("/api/");
     let mut res = match method {
         Some(_) => next.run(req).await,
         // RFC 9110 §15.6.2: a method the server does not recognise is answered 501, before
@@ -90,9 +91,15 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     {
         res = axum::response::Redirect::permanent(&to).into_response();
     }
+    // Under /api/ every error is the APIs' JSON error, whoever made it (the body limit, a
+    // timeout, a panic): `api::error::rewrite_outer`.
+    if is_api {
+        res = crate::api::error::rewrite_outer(res);
+    }
     // A body over the limit is refused before any handler reads it: say so in words, and
     // that what was typed is still in the page it came from.
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && !is_api
         && res.extensions().get::<ErrorPage>().is_none()
     {
         res.extensions_mut().insert(ErrorPage {

@@ -14,9 +14,11 @@ use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Result, Store, StoreError};
 
+mod api;
 mod syndication;
 mod write;
 
+pub use api::{ApiArticle, ApiArticleQuery};
 pub use syndication::{FeedExtras, SitemapArticle, SitemapListing, SitemapListings};
 pub use write::PublishArticle;
 pub(crate) use write::save_article_in;

@@ -66,6 +66,9 @@ pub struct SaveArticle<'a> {
     /// Keep the staff member among the authors (for roles that may edit only their own
     /// articles: removing themselves would lock them out of their own work).
     pub keep_self_as_author: bool,
+    /// Who the audit log names, when not the staff member: an Admin API key acting for its
+    /// creator (`None`: the staff member).
+    pub actor: Option<&'a crate::audit::Actor>,
 }
 
 #[derive(Debug, Clone)]
@@ -348,7 +351,7 @@ impl Store {
         record_audit(
             &mut tx,
             AuditEntry {
-                actor: &w.staff.actor(),
+                actor: &w.actor.cloned().unwrap_or_else(|| w.staff.actor()),
                 action,
                 target_kind: "article",
                 target_id: Some(&id),

@@ -9,10 +9,11 @@
 
 mod admin;
 mod alerts;
-mod articles;
+mod api_keys;
+pub(crate) mod articles;
 mod comments;
 pub(crate) mod staff;
-mod taxonomy;
+pub(crate) mod taxonomy;
 
 use axum::{
     Router,
@@ -30,6 +31,14 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(articles::routes())
         .merge(alerts::routes())
+        .route(
+            "/newsroom/api-keys",
+            axum::routing::get(api_keys::keys_page).post(api_keys::create_key),
+        )
+        .route(
+            "/newsroom/api-keys/{id}/revoke",
+            axum::routing::post(api_keys::revoke_key),
+        )
 }
 
 /// A staff page in the newsroom layout (`newsroom/_layout.html`: the navigation for the

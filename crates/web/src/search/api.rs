@@ -1,10 +1,12 @@
 //! `GET /api/v1/search?q=…`: the same search as the page, as JSON. Bad input answers 400 with
-//! `{"error": "…"}`; an empty query is bad input here (there is no form to show).
+//! the APIs' error (`{"error": {"code": "malformed", "message": …}}`, `crate::api::error`); an
+//! empty query is bad input here (there is no form to show). Described in the OpenAPI
+//! document with the Content API (`crate::api`).
 
 use std::sync::Arc;
 
 use axum::{
-    Extension, Json,
+    Extension,
     extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -18,8 +20,10 @@ use super::{
 };
 use crate::{AppState, cache::CachedPage, error::WebError};
 
-#[derive(Serialize)]
-struct Body {
+/// A page of search results.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SearchResults)]
+pub struct Body {
     query: String,
     /// The query run instead, when words not in the archive were replaced.
     corrected: Option<String>,
@@ -33,8 +37,10 @@ struct Body {
     results: Vec<Result>,
 }
 
-#[derive(Serialize)]
-struct Result {
+/// One search result.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SearchResult)]
+pub struct Result {
     headline: String,
     url: String,
     section: Named,
@@ -44,20 +50,37 @@ struct Result {
     snippet_html: String,
 }
 
-#[derive(Serialize)]
-struct Named {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SearchNamed)]
+pub struct Named {
     slug: String,
     name: String,
 }
 
 fn bad(message: String) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
+    crate::api::error::ApiError::malformed(message).into_response()
 }
 
+/// Search published articles, as the search page does.
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "content",
+    params(
+        ("q" = String, Query, description = "The words to search for (required)."),
+        ("page" = Option<String>, Query, description = "The page of results, from 1."),
+        ("section" = Option<String>, Query, description = "Only this section (a slug)."),
+        ("sort" = Option<String>, Query, description = "`relevance` (default) or `newest`."),
+        ("from" = Option<String>, Query, description = "Published on or after this date (YYYY-MM-DD)."),
+        ("to" = Option<String>, Query, description = "Published on or before this date (YYYY-MM-DD)."),
+    ),
+    responses(
+        (status = 200, description = "Results", body = Body, content_type = "application/json"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Bad input", body = crate::api::error::ErrorBody, content_type = "application/json"),
+        (status = 429, description = "Too many searches", body = crate::api::error::ErrorBody, content_type = "application/json"),
+    )
+)]
 pub async fn search_api(
     State(app): State<AppState>,
     Extension(limiter): Extension<Arc<SearchLimiter>>,
@@ -125,16 +148,11 @@ pub async fn search_api(
         }
         (None, Some(wait)) => {
             let secs = wait.as_secs().max(1);
-            let mut res = (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(serde_json::json!({
-                    "error": format!("Too many searches from your address. Try again in {secs} seconds.")
-                })),
+            Ok(crate::api::error::ApiError::rate_limited(
+                secs,
+                format!("Too many searches from your address. Try again in {secs} seconds."),
             )
-                .into_response();
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            Ok(res)
+            .into_response())
         }
         (None, None) => Err(ApiError(WebError::Internal(anyhow::anyhow!(
             "search answer missing from the cache"
@@ -196,10 +214,11 @@ pub struct ApiError(WebError);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         tracing::error!(error = %self.0, "search API failed");
-        (
+        crate::api::error::error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
-            Json(serde_json::json!({ "error": "Search failed on our side. Please try again in a moment." })),
+            "internal",
+            "Search failed on our side. Please try again in a moment.".into(),
+            None,
         )
-            .into_response()
     }
 }

@@ -17,8 +17,9 @@ use std::{
 /// Clients remembered at once (a bucket is a few dozen bytes).
 const CLIENTS: usize = 16_384;
 
-pub struct SearchLimiter {
-    buckets: quick_cache::sync::Cache<IpAddr, Arc<Mutex<Bucket>>>,
+/// Keyed by client address for searches; the API also keys one by API key (`K`).
+pub struct SearchLimiter<K = IpAddr> {
+    buckets: quick_cache::sync::Cache<K, Arc<Mutex<Bucket>>>,
 }
 
 struct Bucket {
@@ -26,7 +27,7 @@ struct Bucket {
     at: Instant,
 }
 
-impl Default for SearchLimiter {
+impl<K: Eq + std::hash::Hash + Clone> Default for SearchLimiter<K> {
     fn default() -> Self {
         Self {
             buckets: quick_cache::sync::Cache::new(CLIENTS),
@@ -43,6 +44,17 @@ impl SearchLimiter {
     }
 
     fn take_at(&self, client: IpAddr, per_minute: u32, now: Instant) -> Result<(), Duration> {
+        self.take_key_at(key(client), per_minute, now)
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Clone> SearchLimiter<K> {
+    /// [`SearchLimiter::take`] for any key (an API key's id).
+    pub fn take_key(&self, key: K, per_minute: u32) -> Result<(), Duration> {
+        self.take_key_at(key, per_minute, Instant::now())
+    }
+
+    fn take_key_at(&self, key: K, per_minute: u32, now: Instant) -> Result<(), Duration> {
         if per_minute == 0 {
             return Ok(());
         }
@@ -50,7 +62,7 @@ impl SearchLimiter {
         let per_sec = capacity / 60.0;
         let bucket = self
             .buckets
-            .get_or_insert_with(&key(client), || {
+            .get_or_insert_with(&key, || {
                 Ok::<_, std::convert::Infallible>(Arc::new(Mutex::new(Bucket {
                     tokens: capacity,
                     at: now,
@@ -92,7 +104,7 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_rate_and_others_are_not_affected() {
-        let limiter = SearchLimiter::default();
+        let limiter = SearchLimiter::<IpAddr>::default();
         let t0 = Instant::now();
         let a: IpAddr = "203.0.113.7".parse().unwrap();
         let b: IpAddr = "203.0.113.8".parse().unwrap();
@@ -110,7 +122,7 @@ mod tests {
 
     #[test]
     fn an_ipv6_client_is_its_64() {
-        let limiter = SearchLimiter::default();
+        let limiter = SearchLimiter::<IpAddr>::default();
         let t0 = Instant::now();
         let one: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let other_in_64: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
@@ -127,7 +139,7 @@ mod tests {
 
     #[test]
     fn memory_is_bounded() {
-        let limiter = SearchLimiter::default();
+        let limiter = SearchLimiter::<IpAddr>::default();
         let t0 = Instant::now();
         for i in 0..(CLIENTS as u32 * 3) {
             let _ = limiter.take_at(IpAddr::V4(i.into()), 60, t0);

@@ -21,8 +21,8 @@
 //! - "Read more" is computed when an article page is rendered, which the page cache makes once
 //!   per article per content change, so it costs no search per request.
 
-mod api;
-mod limit;
+pub(crate) mod api;
+pub(crate) mod limit;
 mod page;
 mod request;
 
@@ -41,7 +41,7 @@ pub const READ_MORE: usize = 4;
 
 pub fn routes() -> Router<AppState> {
     // One limiter per application (per node), shared by the page and the API.
-    let limiter = Arc::new(limit::SearchLimiter::default());
+    let limiter = Arc::new(limit::SearchLimiter::<std::net::IpAddr>::default());
     Router::new()
         .route("/search", get(page::search_page))
         .route("/api/v1/search", get(api::search_api))

@@ -3,6 +3,7 @@
 
 mod account;
 mod chromium;
+mod api;
 mod comments;
 mod common;
 mod edition;

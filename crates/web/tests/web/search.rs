@@ -527,7 +527,10 @@ async fn the_api_answers_json_and_json_errors() {
                 .starts_with("application/json")
         );
         let v: serde_json::Value = res.json().await.unwrap();
-        assert!(v["error"].as_str().unwrap().contains(says), "{path}: {v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(says),
+            "{path}: {v}"
+        );
     }
     app.stop().await;
 }
@@ -852,7 +855,12 @@ async fn searches_that_reach_the_index_are_limited_per_client() {
         .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     let v: serde_json::Value = res.json().await.unwrap();
-    assert!(v["error"].as_str().unwrap().contains("Too many searches"));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Too many searches")
+    );
     let (status, html) = app.text("/search?q=goal").await;
     assert_eq!(status, 429);
     assert!(html.contains("Too many searches"), "{html}");

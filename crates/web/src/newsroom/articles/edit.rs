@@ -139,7 +139,7 @@ pub async fn save(
 }
 
 /// The body rendered with the article's inline photos.
-async fn render(
+pub(crate) async fn render(
     app: &AppState,
     article_id: Option<&str>,
     markdown: &str,
@@ -241,6 +241,7 @@ async fn write(
             action,
             staff,
             keep_self_as_author: !staff.role.can_publish(),
+            actor: None,
         })
         .await?;
     match outcome {

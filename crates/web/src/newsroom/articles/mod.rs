@@ -20,7 +20,7 @@
 
 mod autosave;
 mod corrections;
-mod edit;
+pub(crate) mod edit;
 mod list;
 mod previews;
 mod revisions;

@@ -25,11 +25,11 @@ const DESCRIPTION_MAX: usize = 500;
 #[derive(Debug, Default, Deserialize)]
 pub struct ItemForm {
     #[serde(default)]
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    slug: String,
+    pub(crate) slug: String,
     #[serde(default)]
-    description: String,
+    pub(crate) description: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,13 +53,14 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
 }
 
 /// The form's problems, by field (shown beside each), or the edit to save.
-struct Problems {
-    name: Option<String>,
-    slug: Option<String>,
-    description: Option<String>,
+pub(crate) struct Problems {
+    pub(crate) name: Option<String>,
+    pub(crate) slug: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
-fn parse(which: Which, f: &ItemForm) -> Result<TaxonomyEdit, Problems> {
+/// Also the Admin API's check of a section or tag (`api/admin/taxonomy.rs`).
+pub(crate) fn parse(which: Which, f: &ItemForm) -> Result<TaxonomyEdit, Problems> {
     let name = f.name.trim().to_owned();
     let mut p = Problems {
         name: None,

@@ -5,7 +5,7 @@
 //! is made from the name. Sections and tags share one form and one page template, told apart
 //! by [`Which`].
 
-mod form;
+pub(crate) mod form;
 
 use axum::{
     Router,
