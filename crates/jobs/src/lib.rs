@@ -14,6 +14,7 @@
 
 pub mod address_changed;
 pub mod edition;
+pub mod identity_notice;
 pub mod publish;
 pub mod push;
 pub mod reply_email;
@@ -29,6 +30,7 @@ use masthead_store::{
     comments::SendReplyEmail,
     content::PublishArticle,
     edition::{SendEditionChunk, StartDailyEdition},
+    identities::SendIdentityNotice,
     jobs::Worker,
     push::{DeliverPushChunk, SplitPushAlert},
     search_feed::IndexArticle,
@@ -143,6 +145,7 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<SendReplyEmail, _>(env.clone())
         .register::<SendAddressChangedEmail, _>(env.clone())
         .register::<SendStaffInviteEmail, _>(env.clone())
+        .register::<SendIdentityNotice, _>(env.clone())
         .register::<SplitPushAlert, _>(env.clone())
         .register::<DeliverPushChunk, _>(env.clone())
         .register::<SendEditionChunk, _>(env.clone())

@@ -30,43 +30,39 @@ async fn send(app: &JobEnv, id: &str) -> Result<(), JobError> {
     }
     let base = &app.site.public_url;
     let site_name = &app.site.site_name;
-    let (template, to, ctx) = match req.purpose {
-        Purpose::NoAccount => (
-            "no_account",
-            req.email.clone(),
-            minijinja::context! {
-                site_name, email => &req.email,
-                register_link => format!(
-                    "{base}/register?{}",
-                    serde_urlencoded::to_string([("email", &req.email)]).unwrap_or_default()
-                ),
-            },
+    let token = secret::random_token();
+    let code = secret::random_code();
+    let issued = app
+        .store
+        .issue_sign_in_secrets(id, &app.tokens.hash(&token), &app.tokens.hash(&code))
+        .await?;
+    if !issued {
+        return Ok(());
+    }
+    let link = format!("{base}/sign-in/link?token={token}");
+    let (template, to) = match req.purpose {
+        // The link finishes registering on its page; the code is not sent (it cannot
+        // register: no consent is given by typing it).
+        Purpose::NoAccount => ("no_account", req.email.clone()),
+        Purpose::Register => ("register", req.email.clone()),
+        Purpose::ChangeEmail => (
+            "change_email",
+            req.new_email.clone().unwrap_or_else(|| req.email.clone()),
         ),
-        purpose => {
-            let token = secret::random_token();
-            let code = secret::random_code();
-            let issued = app
-                .store
-                .issue_sign_in_secrets(id, &app.tokens.hash(&token), &app.tokens.hash(&code))
-                .await?;
-            if !issued {
-                return Ok(());
-            }
-            let (template, to) = match purpose {
-                Purpose::Register => ("register", req.email.clone()),
-                Purpose::ChangeEmail => (
-                    "change_email",
-                    req.new_email.clone().unwrap_or_else(|| req.email.clone()),
-                ),
-                _ => ("sign_in", req.email.clone()),
-            };
-            let ctx = minijinja::context! {
-                site_name, email => &to, code => &code,
-                link => format!("{base}/sign-in/link?token={token}"),
-                expires_minutes => LINK_VALID_MINUTES,
-            };
-            (template, to, ctx)
-        }
+        Purpose::LinkIdentity => ("link_identity", req.email.clone()),
+        Purpose::SignIn => ("sign_in", req.email.clone()),
+    };
+    let provider_name = match req.purpose {
+        Purpose::LinkIdentity => match app.store.pending_link(id).await? {
+            Some(p) => Some(p.provider_name),
+            None => return Ok(()), // the link was spent or deleted meanwhile
+        },
+        _ => None,
+    };
+    let ctx = minijinja::context! {
+        site_name, email => &to, link, provider_name,
+        code => (req.purpose != Purpose::NoAccount).then_some(&code),
+        expires_minutes => LINK_VALID_MINUTES,
     };
     let (subject, text, html) = app.emails.render(template, ctx)?;
     let to = masthead_core::EmailAddress::parse(&to)

@@ -218,6 +218,9 @@ mod tests {
                 "comment_reply",
                 "daily_edition",
                 "email_changed",
+                "identity_linked",
+                "identity_unlinked",
+                "link_identity",
                 "no_account",
                 "register",
                 "sign_in",
@@ -261,16 +264,25 @@ mod tests {
     #[test]
     fn every_email_renders_with_its_context_and_a_footer() {
         let t = templates();
-        let no_account = json!({
+        let mut no_account = code_context("ana@example.com");
+        no_account["code"] = json!(null);
+        let mut link_identity = code_context("ana@example.com");
+        link_identity["provider_name"] = json!("Google");
+        let notice = json!({
             "site_name": "The Meridian Courier",
-            "register_link": "https://courier.example/register",
             "email": "ana@example.com",
+            "provider_name": "Google",
+            "at": "1 December 2026, 09:30",
+            "account_link": "https://courier.example/account",
         });
         for (name, ctx) in [
             ("sign_in", code_context("ana@example.com")),
             ("register", code_context("ana@example.com")),
             ("change_email", code_context("ana@example.com")),
             ("no_account", no_account),
+            ("link_identity", link_identity),
+            ("identity_linked", notice.clone()),
+            ("identity_unlinked", notice),
             (
                 "email_changed",
                 json!({

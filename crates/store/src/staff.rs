@@ -194,6 +194,7 @@ pub(crate) async fn record_staff_sign_in(
     let how = match method {
         "code" => "an emailed code",
         "passkey" => "a passkey",
+        "oidc" => "an OpenID provider",
         _ => "an emailed link",
     };
     record_audit(

@@ -218,6 +218,8 @@ impl Application {
             self.state.clone(),
             stop_rx.clone(),
         ));
+        // OpenID Connect: expired flows and first sign-ins (oidc/mod.rs).
+        let oidc_sweeper = tokio::spawn(oidc::run_sweeper(self.state.clone(), stop_rx.clone()));
         let stats = tokio::spawn(wall::run_stats_flusher(self.state.clone(), stop_rx));
         let limits = self.state.config.server.clone();
         server::serve(self.listener, self.router, limits, shutdown).await?;
@@ -225,7 +227,7 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
-        let _ = tokio::join!(watcher, index_watcher, comments, stats);
+        let _ = tokio::join!(watcher, index_watcher, comments, stats, oidc_sweeper);
         Ok(())
     }
 }

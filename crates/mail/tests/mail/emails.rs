@@ -43,10 +43,45 @@ fn no_account() {
         "no_account",
         json!({
             "site_name": "The Meridian Courier",
-            "register_link": "https://courier.example/register",
+            "link": "https://courier.example/sign-in/link?token=abc",
+            "expires_minutes": 15,
             "email": "ana@example.com",
         })
     ));
+}
+
+#[test]
+fn link_identity() {
+    insta::assert_snapshot!(snapshot(
+        "link_identity",
+        json!({
+            "site_name": "The Meridian Courier",
+            "link": "https://courier.example/sign-in/link?token=abc",
+            "code": "1234 5678",
+            "expires_minutes": 15,
+            "email": "ana@example.com",
+            "provider_name": "Google",
+        })
+    ));
+}
+
+#[test]
+fn identity_linked_and_unlinked() {
+    for name in ["identity_linked", "identity_unlinked"] {
+        insta::assert_snapshot!(
+            name,
+            snapshot(
+                name,
+                json!({
+                    "site_name": "The Meridian Courier",
+                    "email": "ana@example.com",
+                    "provider_name": "Google",
+                    "at": "1 December 2026, 09:30",
+                    "account_link": "https://courier.example/account",
+                })
+            )
+        );
+    }
 }
 
 #[test]

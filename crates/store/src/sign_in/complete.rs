@@ -6,8 +6,8 @@ use masthead_core::{EmailAddress, Role, new_id, secret};
 use sqlx::Row;
 
 use super::{
-    CODE_ATTEMPTS, CodeOutcome, Completion, NewSession, Purpose, REQUEST_COLUMNS, SignInRequest,
-    request_row,
+    CODE_ATTEMPTS, CodeOutcome, Completion, Consent, NewSession, Purpose, REQUEST_COLUMNS,
+    SignInRequest, request_row,
 };
 use crate::{Result, Store, StoreError, Tx, now_ms};
 
@@ -18,6 +18,19 @@ impl Store {
         &self,
         token_hash: &str,
         bind_hash: Option<&str>,
+        session: &NewSession,
+    ) -> Result<Option<Completion>> {
+        self.sign_in_with_token_consenting(token_hash, bind_hash, None, session)
+            .await
+    }
+
+    /// [`Store::sign_in_with_token`], with the consent the link's page gathered: a link sent
+    /// to an address with no account ([`Purpose::NoAccount`]) registers it only with consent.
+    pub async fn sign_in_with_token_consenting(
+        &self,
+        token_hash: &str,
+        bind_hash: Option<&str>,
+        consent: Option<&Consent>,
         session: &NewSession,
     ) -> Result<Option<Completion>> {
         let now = now_ms();
@@ -34,7 +47,8 @@ impl Store {
             tx.commit().await?;
             return Ok(None);
         };
-        let done = spend_and_complete(&mut tx, req, bind_hash, session, now, "link").await?;
+        let done =
+            spend_and_complete(&mut tx, req, bind_hash, consent, session, now, "link").await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -83,7 +97,7 @@ impl Store {
                 CodeOutcome::Wrong
             });
         };
-        let done = spend_and_complete(&mut tx, req, bind_hash, session, now, "code").await?;
+        let done = spend_and_complete(&mut tx, req, bind_hash, None, session, now, "code").await?;
         tx.commit().await?;
         Ok(match done {
             Some(c) => CodeOutcome::Accepted(Box::new(c)),
@@ -115,6 +129,7 @@ async fn spend_and_complete(
     tx: &mut Tx,
     req: SignInRequest,
     bind_hash: Option<&str>,
+    consent: Option<&Consent>,
     session: &NewSession,
     now: i64,
     // How the secret came (`link`, `code`), for the audit log of a staff sign-in.
@@ -131,7 +146,9 @@ async fn spend_and_complete(
         }
         _ => None,
     };
-    if staff.is_some() || new_staff.is_some() {
+    // A provider's identity is linked only in the browser that signed in with the provider
+    // (whoever holds the email alone cannot attach a stranger's identity to the account).
+    if staff.is_some() || new_staff.is_some() || req.purpose == Purpose::LinkIdentity {
         let bound = match (req.bind_hash.as_deref(), bind_hash) {
             (Some(stored), Some(given)) => secret::secrets_equal(stored, given),
             _ => false,
@@ -156,6 +173,16 @@ async fn spend_and_complete(
             return Ok(Some(Completion::PasskeyRequired(req)));
         }
     }
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM readers WHERE email_key = $1")
+            .bind(email.canonical())
+            .fetch_optional(&mut **tx)
+            .await?;
+    // A link to an address with no account registers only with the consent of its page; a
+    // code (or a page without consent) spends nothing and says there is no account.
+    if req.purpose == Purpose::NoAccount && existing.is_none() && consent.is_none() {
+        return Ok(Some(Completion::NoAccount(req)));
+    }
     let spent = sqlx::query(
         "UPDATE sign_in_requests SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -167,14 +194,8 @@ async fn spend_and_complete(
     if spent != 1 {
         return Ok(None);
     }
-    let existing: Option<String> =
-        sqlx::query_scalar("SELECT id FROM readers WHERE email_key = $1")
-            .bind(email.canonical())
-            .fetch_optional(&mut **tx)
-            .await?;
     let mut created = false;
     let reader_id = match (req.purpose, existing) {
-        (Purpose::NoAccount, _) => None,
         (Purpose::ChangeEmail, _) => {
             let (Some(reader_id), Some(new_email)) = (&req.reader_id, &req.new_email) else {
                 return Err(StoreError::Corrupt(
@@ -215,7 +236,15 @@ async fn spend_and_complete(
             (moved == 1).then(|| reader_id.clone())
         }
         (_, Some(id)) => Some(id),
-        (Purpose::Register, None) => {
+        (Purpose::Register | Purpose::NoAccount, None) => {
+            // NoAccount got here only with consent (checked above).
+            let (terms, daily_edition) = match (req.purpose, consent) {
+                (Purpose::NoAccount, Some(c)) => (c.terms_version.as_str(), c.daily_edition),
+                _ => (
+                    req.terms_version.as_deref().unwrap_or("1"),
+                    req.daily_edition,
+                ),
+            };
             let id = new_id();
             sqlx::query(
                 "INSERT INTO readers (id, email, email_key, daily_edition, terms_version, terms_accepted_at, created_at) \
@@ -224,8 +253,8 @@ async fn spend_and_complete(
             .bind(&id)
             .bind(email.as_str())
             .bind(email.canonical())
-            .bind(i64::from(req.daily_edition))
-            .bind(req.terms_version.as_deref().unwrap_or("1"))
+            .bind(i64::from(daily_edition))
+            .bind(terms)
             .bind(now)
             .execute(&mut **tx)
             .await?;
@@ -238,7 +267,8 @@ async fn spend_and_complete(
     let Some(reader_id) = reader_id else {
         return Ok(Some(Completion::NoAccount(req)));
     };
-    sqlx::query("UPDATE readers SET last_sign_in_at = $2 WHERE id = $1")
+    // The address received our link and its owner used it: it is proven to work.
+    sqlx::query("UPDATE readers SET last_sign_in_at = $2, email_proven_at = $2 WHERE id = $1")
         .bind(&reader_id)
         .bind(now)
         .execute(&mut **tx)
@@ -268,11 +298,17 @@ async fn spend_and_complete(
         let key = EmailAddress::parse(&reader.email).map_err(|e| StoreError::Corrupt(e.0))?;
         crate::staff::record_staff_sign_in(tx, &key.canonical(), method).await?;
     }
+    let linked = if req.purpose == Purpose::LinkIdentity {
+        crate::identities::link_pending_in(tx, &req.id, &reader_id, &session.id_hash).await?
+    } else {
+        None
+    };
     Ok(Some(Completion::SignedIn {
         request: req,
         reader,
         created,
         staff,
         session_ms,
+        linked,
     }))
 }

@@ -37,8 +37,14 @@ pub enum Purpose {
     Register,
     /// A link that moves an account to a new address.
     ChangeEmail,
-    /// Someone asked to sign in with an address that has no account: tell them, no link.
+    /// Someone asked to sign in with an address that has no account: the link opens a page
+    /// that registers (the terms and the Daily Edition choice are made there), so a new reader
+    /// needs one email whichever form they started from. Its code does not register (no
+    /// consent is given by typing a code): the email carries only the link.
     NoAccount,
+    /// A link that signs in and links a provider's identity to the account (`oidc_links`):
+    /// it works only in the browser that started the provider's sign-in.
+    LinkIdentity,
 }
 
 impl Purpose {
@@ -48,6 +54,7 @@ impl Purpose {
             Purpose::Register => "register",
             Purpose::ChangeEmail => "change_email",
             Purpose::NoAccount => "no_account",
+            Purpose::LinkIdentity => "link_identity",
         }
     }
 
@@ -57,6 +64,7 @@ impl Purpose {
             "register" => Purpose::Register,
             "change_email" => Purpose::ChangeEmail,
             "no_account" => Purpose::NoAccount,
+            "link_identity" => Purpose::LinkIdentity,
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown sign-in purpose {other}"
@@ -122,6 +130,9 @@ pub enum Completion {
         created: bool,
         staff: Option<Role>,
         session_ms: i64,
+        /// The name of the provider whose identity this sign-in linked to the account (its
+        /// other sessions ended).
+        linked: Option<String>,
     },
     /// The request said there is no account (or the account was deleted meanwhile).
     NoAccount(SignInRequest),
@@ -133,6 +144,13 @@ pub enum Completion {
     /// An editor or admin who has a passkey, while passkeys are required of them
     /// (`crate::passkeys`): they sign in with it. Nothing was spent.
     PasskeyRequired(SignInRequest),
+}
+
+/// What a reader agreed to on the page of a link that registers.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    pub terms_version: String,
+    pub daily_edition: bool,
 }
 
 /// The job that emails a sign-in request's link and code (run by `masthead-jobs`).
@@ -203,6 +221,13 @@ fn request_row(r: &AnyRow) -> Result<SignInRequest> {
         wall_article_id: r.try_get("wall_article_id")?,
         bind_hash: r.try_get("bind_hash")?,
     })
+}
+
+impl SignInRequest {
+    /// The hash of the binding cookie of the browser that asked for it.
+    pub fn bind_hash(&self) -> Option<&str> {
+        self.bind_hash.as_deref()
+    }
 }
 
 impl Store {
@@ -300,7 +325,7 @@ impl GroupWrite for IssueSecrets {
     }
 }
 
-async fn create_request_in(
+pub(crate) async fn create_request_in(
     tx: &mut Tx,
     req: &NewSignInRequest,
     limits: &[RateLimit],

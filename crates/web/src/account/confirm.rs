@@ -15,11 +15,11 @@ use axum::{
 use masthead_core::{EmailAddress, secret};
 use masthead_store::{
     rate_limit::{RateKey, RateLimit},
-    sign_in::{CodeOutcome, Completion, NewSession, Purpose, SessionLengths},
+    sign_in::{CodeOutcome, Completion, Consent, NewSession, Purpose, SessionLengths},
 };
 use serde::Deserialize;
 
-use super::{AccountQuery, SESSION_DAYS, render};
+use super::{AccountQuery, SESSION_DAYS, TERMS_VERSION, render};
 use crate::{
     AppState,
     client_ip::ClientIp,
@@ -39,6 +39,11 @@ pub struct CodeForm {
 pub struct LinkForm {
     #[serde(default)]
     token: String,
+    /// Sent by the page of a link that registers: its button is the consent to the terms.
+    #[serde(default)]
+    register: Option<String>,
+    #[serde(default)]
+    daily_edition: Option<String>,
 }
 
 /// Failed link and code attempts per client address, per minute (see `RateLimits`).
@@ -169,7 +174,30 @@ pub async fn link_page(
     else {
         return Err(link_invalid());
     };
-    let ctx = minijinja::context! { token, email => req.new_email.unwrap_or(req.email), change_email => req.purpose == Purpose::ChangeEmail };
+    // A link sent to an address with no account finishes registering on this page (the terms
+    // and the Daily Edition choice, as on the registration form); it may have one by now.
+    let register = req.purpose == Purpose::NoAccount
+        && app
+            .store
+            .reader_by_email(
+                &EmailAddress::parse(&req.email)
+                    .map_err(|e| WebError::Internal(anyhow::anyhow!("stored address: {}", e.0)))?,
+            )
+            .await?
+            .is_none();
+    let link_provider = match req.purpose {
+        Purpose::LinkIdentity => app
+            .store
+            .pending_link(&req.id)
+            .await?
+            .map(|p| p.provider_name),
+        _ => None,
+    };
+    let ctx = minijinja::context! {
+        token, email => req.new_email.unwrap_or(req.email),
+        change_email => req.purpose == Purpose::ChangeEmail, register, daily_edition => true,
+        link_provider,
+    };
     let template = "account/confirm_link.html";
     let mut res = render::page(&app, &headers, template, "Sign in", StatusCode::OK, ctx).await?;
     res.headers_mut().insert(
@@ -189,11 +217,16 @@ pub async fn link_submit(
     // an address with someone trying dead links must still be able to use their own. Dead
     // links are still counted (they slow down codes from that address).
     let session = secret::random_token();
+    let consent = f.register.is_some().then(|| Consent {
+        terms_version: TERMS_VERSION.to_owned(),
+        daily_edition: f.daily_edition.is_some(),
+    });
     let done = if secret::looks_like_token(&f.token) {
         app.store
-            .sign_in_with_token(
+            .sign_in_with_token_consenting(
                 &app.hash_token(&f.token),
                 binding_hash(&app, &headers).as_deref(),
+                consent.as_ref(),
                 &new_session(&app, &session),
             )
             .await?
@@ -232,13 +265,23 @@ async fn finish_sign_in(
     done: Completion,
     session_token: &str,
 ) -> Result<Response, WebError> {
-    let (request, created, session_ms) = match done {
+    let (request, created, session_ms, linked) = match done {
         Completion::SignedIn {
             request,
             created,
             session_ms,
+            linked,
             ..
-        } => (request, created, session_ms),
+        } => (request, created, session_ms, linked),
+        Completion::NoAccount(req) if req.purpose == Purpose::NoAccount => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "Finish registering from the link",
+                "There is no account with this address yet. The link in the email we sent creates it, on the page it opens; a code cannot.",
+                ("/register", "Register"),
+            )
+            .into());
+        }
         Completion::NoAccount(_) => {
             return Err(Refusal::new(
                 StatusCode::GONE,
@@ -288,7 +331,14 @@ async fn finish_sign_in(
             app.refresh_sessions_epoch().await?;
             "/account?notice=email-changed".to_owned()
         }
-        _ => request.return_to.clone(),
+        _ => {
+            if linked.is_some() {
+                // Linking ended the account's other sessions: this node forgets them now.
+                app.refresh_sessions_epoch().await?;
+                app.jobs_wake.notify_one();
+            }
+            request.return_to.clone()
+        }
     };
     let mut res = Redirect::to(&target).into_response();
     let secure = app.secure_cookies();

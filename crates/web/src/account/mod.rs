@@ -4,8 +4,10 @@
 //! Decisions:
 //! - No account enumeration: signing in with an unknown address and registering with a known
 //!   one both lead to the same "Check your email" page after the same work (one look-up, one
-//!   request row, one queued email). The unknown address gets an email saying there is no
-//!   account and offering to register; the known one gets a sign-in link.
+//!   request row, one queued email). The known address gets a sign-in link. The unknown one
+//!   gets a link that finishes registering on the page it opens (the terms and the Daily
+//!   Edition choice, as on the registration form), so a new reader needs one email whichever
+//!   form they started from; that email has no code, since typing a code gives no consent.
 //! - Scanner-safe links: a GET on the link shows a confirmation page; only its POST spends
 //!   the token. Mail scanners that fetch links sign nobody in and spend nothing.
 //! - Secrets (link token, code, session) are stored as SHA-256 hashes; links and codes live
@@ -34,6 +36,8 @@ use axum::{
 use serde::Deserialize;
 
 use crate::AppState;
+
+pub(crate) use request::{CHECK_EMAIL, check_email_response, email_limits, new_request, too_many};
 
 /// The version of the terms readers accept when registering (recorded with the account).
 pub const TERMS_VERSION: &str = "2026-11";

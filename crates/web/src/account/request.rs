@@ -2,8 +2,8 @@
 //!
 //! Both forms end on "Check your email" after the same work, whether or not the address has an
 //! account (no enumeration). What the email says differs: a known address gets a sign-in link
-//! from either form; an unknown one gets a registration link from the register form and a
-//! "no account here" note from the sign-in form.
+//! from either form; an unknown one gets a registration link from either (from the sign-in
+//! form, its page asks for the consent the register form would have: see `confirm.rs`).
 
 use axum::{
     extract::{Query, State},
@@ -25,7 +25,7 @@ use crate::{
     session::{CsrfForm, cookies},
 };
 
-const CHECK_EMAIL: &str = "/sign-in/check-email";
+pub(crate) const CHECK_EMAIL: &str = "/sign-in/check-email";
 
 /// The register form, the sign-in form and the wall's form. Every field is optional: a form
 /// with missing fields re-renders with a message instead of failing to parse.
@@ -47,7 +47,7 @@ pub struct EmailForm {
 pub struct NoFields {}
 
 /// "Please wait": a limit on emails or attempts was reached.
-pub(super) fn too_many() -> WebError {
+pub(crate) fn too_many() -> WebError {
     Refusal::too_many(
         "We have sent several emails or checked several codes for you recently. To protect your account, please wait an hour and try again. Any link we already sent still works for 15 minutes.",
         3600,
@@ -58,7 +58,11 @@ pub(super) fn too_many() -> WebError {
 
 /// Both the IP and the address must be within their limits (both are counted, in the same
 /// transaction as the request they guard).
-fn email_limits(app: &AppState, peer: &ClientIp, email: &EmailAddress) -> Vec<RateLimit> {
+pub(crate) fn email_limits(
+    app: &AppState,
+    peer: &ClientIp,
+    email: &EmailAddress,
+) -> Vec<RateLimit> {
     let limits = app.config.rate_limits;
     vec![
         RateLimit::per_hour(
@@ -86,24 +90,40 @@ pub(super) async fn submit_request(
     let Some(id) = app.store.create_sign_in_request(&req, &limits).await? else {
         return Err(too_many());
     };
+    Ok(check_email_response(
+        app,
+        &id,
+        target,
+        new_bind.then_some(bind.as_str()),
+    ))
+}
+
+/// After a request was stored: wakes the worker and shows "Check your email" (`target`), with
+/// the pending request's cookie (and the new binding cookie, if one was made).
+pub(crate) fn check_email_response(
+    app: &AppState,
+    request_id: &str,
+    target: &str,
+    new_bind: Option<&str>,
+) -> Response {
     app.jobs_wake.notify_one();
     let mut res = Redirect::to(target).into_response();
     let secure = app.secure_cookies();
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
-        cookies::set(cookies::PENDING, &id, Some(3600), secure),
+        cookies::set(cookies::PENDING, request_id, Some(3600), secure),
     );
-    if new_bind {
+    if let Some(bind) = new_bind {
         h.append(
             header::SET_COOKIE,
-            cookies::set(cookies::BIND, &bind, Some(86_400), secure),
+            cookies::set(cookies::BIND, bind, Some(86_400), secure),
         );
     }
-    Ok(res)
+    res
 }
 
-pub(super) fn new_request(
+pub(crate) fn new_request(
     purpose: Purpose,
     email: EmailAddress,
     reader_id: Option<String>,
@@ -241,6 +261,10 @@ pub async fn check_email(
     let ctx = minijinja::context! {
         email => address, resent => q.notice.as_deref() == Some("resent"),
         expires_minutes => LINK_VALID_MINUTES,
+        link_provider => match req.purpose {
+            Purpose::LinkIdentity => app.store.pending_link(&req.id).await?.map(|p| p.provider_name),
+            _ => None,
+        },
     };
     let template = "account/check_email.html";
     render::page(
@@ -281,8 +305,12 @@ pub async fn resend(
         .transpose()
         .map_err(stored)?;
     again.wall_article_id = req.wall_article_id.clone();
+    let target = "/sign-in/check-email?notice=resent";
+    if req.purpose == Purpose::LinkIdentity {
+        again.bind_hash = req.bind_hash().map(str::to_owned);
+        return crate::oidc::resend_link(&app, &peer, &req, again, target).await;
+    }
     // A change of address is emailed to the new address.
     let recipient = again.new_email.clone().unwrap_or(email);
-    let target = "/sign-in/check-email?notice=resent";
     submit_request(&app, &headers, &peer, again, &recipient, target).await
 }

@@ -40,7 +40,8 @@ pub async fn account_page(
     let reply_emails = app.store.commenter(&reader.id).await?.reply_emails;
     let edition_suppression = crate::edition::suppression_of(&app, &reader.email).await?;
     let identities = crate::oidc::linked_for_display(&app, &reader.id).await?;
-    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "", reply_emails, edition_suppression, identities };
+    let may_unlink = identities.is_empty() || app.store.may_unlink(&reader.id).await?;
+    let ctx = minijinja::context! { reader => &reader, notice => q.notice, new_email => "", reply_emails, edition_suppression, identities, may_unlink };
     let template = "account/account.html";
     render::page(
         &app,

@@ -21,7 +21,8 @@ use serde::Deserialize;
 use super::{ALLOWED_ALGS, Provider};
 use crate::{
     AppState,
-    account::{SESSION_DAYS, STAFF_SESSION_HOURS, safe_return_to},
+    account::{SESSION_DAYS, safe_return_to},
+    client_ip::ClientIp,
     error::{Refusal, WebError},
     session::{CsrfForm, cookies},
 };
@@ -162,6 +163,7 @@ pub async fn start(
     let (url, _, _) = auth.set_pkce_challenge(challenge).url();
     let secure = app.secure_cookies();
     let (bind, new_bind) = cookies::binding_token(&headers, secure);
+    let wall = f.wall.filter(|w| crate::wall::plausible_article_id(w));
     app.store
         .create_oidc_flow(&NewOidcFlow {
             state_hash: app.hash_token(&state),
@@ -170,10 +172,13 @@ pub async fn start(
             pkce_verifier: verifier.secret().clone(),
             nonce,
             return_to: safe_return_to(f.return_to.as_deref()),
-            wall_article_id: f.wall.filter(|w| crate::wall::plausible_article_id(w)),
+            wall_article_id: wall.clone(),
             valid_for_ms: FLOW_VALID_MS,
         })
         .await?;
+    if let Some(article) = &wall {
+        app.wall.registration_started(article);
+    }
     let mut res = Redirect::to(url.as_str()).into_response();
     if new_bind {
         res.headers_mut().append(
@@ -195,6 +200,7 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    peer: ClientIp,
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Result<Response, WebError> {
@@ -202,7 +208,7 @@ pub async fn callback(
         return Err(unknown_provider());
     };
     let name = provider.config.name.clone();
-    match finish(&app, provider, &headers, q).await {
+    match finish(&app, provider, &peer, &headers, q).await {
         Ok(res) => Ok(res),
         Err(Finish::Flow(e)) => Err(e.into_web(&name)),
         Err(Finish::Web(e)) => Err(e),
@@ -237,6 +243,7 @@ fn refused(why: &'static str, detail: impl Into<String>) -> Finish {
 async fn finish(
     app: &AppState,
     provider: &Provider,
+    peer: &ClientIp,
     headers: &HeaderMap,
     q: CallbackQuery,
 ) -> Result<Response, Finish> {
@@ -315,7 +322,7 @@ async fn finish(
         id_hash: app.hash_token(&session_token),
         lengths: SessionLengths {
             reader_ms: SESSION_DAYS * 86_400_000,
-            staff_ms: STAFF_SESSION_HOURS * 3_600_000,
+            staff_ms: app.config.staff_session_hours * 3_600_000,
         },
     };
     match app
@@ -350,20 +357,31 @@ async fn finish(
             if verified && provider.config.trusted_for(domain, &extra) {
                 let done = app
                     .store
-                    .link_identity_and_sign_in(&reader.id, &identity, &session)
+                    .link_identity_and_sign_in(
+                        &reader.id,
+                        &identity,
+                        &provider.config.name,
+                        &session,
+                    )
                     .await?;
                 app.refresh_sessions_epoch().await?;
+                app.jobs_wake.notify_one();
                 Ok(signed_in(app, done, &session_token, &flow.return_to)?)
             } else {
-                Err(Finish::Web(
-                    Refusal::new(
-                        StatusCode::CONFLICT,
-                        "You already have an account",
-                        format!("An account here already uses {}. To keep it safe, please sign in with your email address first: we will send you a link.", email.as_str()),
-                        ("/sign-in", "Sign in with email"),
-                    )
-                    .into(),
-                ))
+                // The provider's word is not enough: the account's address decides.
+                Ok(super::link::email_link(
+                    app,
+                    peer,
+                    super::link::LinkByEmail {
+                        email,
+                        identity,
+                        provider_name: &provider.config.name,
+                        bind_hash: flow.bind_hash.clone(),
+                        return_to: flow.return_to.clone(),
+                        wall_article_id: flow.wall_article_id.clone(),
+                    },
+                )
+                .await?)
             }
         }
         None => {
@@ -409,6 +427,17 @@ fn verified_payload(id_token: &openidconnect::core::CoreIdToken) -> serde_json::
         .unwrap_or_default()
 }
 
+/// A newsroom account, while admins do not allow providers for staff.
+pub(super) fn staff_refusal() -> WebError {
+    Refusal::new(
+        StatusCode::FORBIDDEN,
+        "Newsroom accounts sign in by email",
+        "This address belongs to a newsroom account. For its security it signs in with an email link, in the browser where you ask for it.",
+        ("/sign-in", "Sign in with email"),
+    )
+    .into()
+}
+
 /// After the store opened (or refused) the session: the cookie and the way back.
 pub(super) fn signed_in(
     app: &AppState,
@@ -433,13 +462,7 @@ pub(super) fn signed_in(
             );
             Ok(res)
         }
-        IdentitySignIn::Staff => Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "Newsroom accounts sign in by email",
-            "This address belongs to a newsroom account. For its security it signs in with an email link, in the browser where you ask for it.",
-            ("/sign-in", "Sign in with email"),
-        )
-        .into()),
+        IdentitySignIn::Staff => Err(staff_refusal()),
         IdentitySignIn::AddressTaken | IdentitySignIn::Unknown => Err(Refusal::new(
             StatusCode::CONFLICT,
             "You already have an account",

@@ -22,16 +22,25 @@
 //!   Edition), which creates the account as email registration does. An address that has an
 //!   account is linked automatically only when `email_verified` is the JSON boolean `true`
 //!   (a string "true" is not) and the provider is trusted for the address's domain
-//!   (`OidcProvider::trusted_for`); otherwise the reader is asked to sign in by email (and link
-//!   from there: not built yet). Linking ends the account's other sessions.
-//! - Staff accounts do not sign in with providers (the store refuses them): newsroom rules
-//!   (the bound browser, short sessions) belong to the email sign-in until admins may allow it.
+//!   (`OidcProvider::trusted_for`); otherwise (`link.rs`) a sign-in link is sent to the
+//!   account's address, and using it in this browser signs in and links the identity.
+//!   Linking and unlinking (`unlink.rs`, from the account page) end the account's other
+//!   sessions and email the reader.
+//! - Staff accounts sign in with providers only when an admin allows it on
+//!   `/newsroom/settings`; then their session is a staff session, as short as by email (the
+//!   store's rules, `masthead_store::identities`).
+//! - The wall shows the buttons too (the wall's page is cached for every walled reader, so
+//!   its forms carry no token and are accepted on same-origin headers, as its email form is);
+//!   the flow keeps the article to return to and to count the registration for.
+//! - Expired flows and first sign-ins are deleted by [`run_sweeper`] on each serving node.
 //! - Whatever goes wrong with a provider (down, a broken answer, a refused token) ends on a
 //!   page that says so in plain words and offers the email sign-in; never a 5xx.
 
 mod client;
 pub mod config;
 mod flow;
+mod link;
+mod unlink;
 mod welcome;
 
 use std::time::{Duration, Instant};
@@ -45,6 +54,7 @@ use tokio::sync::RwLock;
 
 pub use client::install_tls_provider;
 pub use config::{OidcProvider, OidcSettings, Preset};
+pub(crate) use link::resend_link;
 
 use crate::AppState;
 
@@ -70,6 +80,30 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/sign-in/oidc/{id}", post(flow::start))
         .route("/sign-in/oidc/{id}/callback", get(flow::callback))
+        .route("/account/providers/unlink", post(unlink::unlink))
+}
+
+/// How often each serving node deletes expired flows and first sign-ins.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(300);
+
+/// Deletes expired flows and first sign-ins every [`SWEEP_EVERY`] until `stop` turns true
+/// (each node runs one; the deletes are idempotent, so nodes need not take turns).
+pub async fn run_sweeper(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        match state.store.prune_oidc(masthead_store::now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(rows = n, "expired OpenID sign-ins deleted"),
+            Err(e) => tracing::warn!(error = %e, "deleting expired OpenID sign-ins failed"),
+        }
+    }
 }
 
 /// One provider at run time: its configuration and its cached metadata.
@@ -102,6 +136,8 @@ pub async fn linked_for_display(
                 .find(|b| b.id == i.provider)
                 .map_or_else(|| i.provider.clone(), |b| b.name.clone()),
             email: i.email,
+            issuer: i.issuer,
+            subject: i.subject,
         })
         .collect())
 }
@@ -111,6 +147,9 @@ pub async fn linked_for_display(
 pub struct Linked {
     pub name: String,
     pub email: Option<String>,
+    /// With `subject`, what the unlink form names.
+    pub issuer: String,
+    pub subject: String,
 }
 
 /// What the sign-in pages need to draw a provider's button.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::flow::{WELCOME_COOKIE, signed_in};
 use crate::{
     AppState,
-    account::{SESSION_DAYS, STAFF_SESSION_HOURS, TERMS_VERSION},
+    account::{SESSION_DAYS, TERMS_VERSION},
     error::{Refusal, WebError},
     session::{CsrfForm, cookies},
     views,
@@ -85,7 +85,7 @@ pub async fn welcome_submit(
         id_hash: app.hash_token(&session_token),
         lengths: SessionLengths {
             reader_ms: SESSION_DAYS * 86_400_000,
-            staff_ms: STAFF_SESSION_HOURS * 3_600_000,
+            staff_ms: app.config.staff_session_hours * 3_600_000,
         },
     };
     let Some((pending, done)) = app

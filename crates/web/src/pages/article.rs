@@ -142,6 +142,7 @@ async fn render_article(
             site => &site, page => meta, now_year => views::now_year(app), signed_in => v.signed_in,
             article => article_view, access, json_ld => structured, read_more,
             wall => minijinja::context! { article_id => &article.card.id, return_to => &path },
+            oidc_providers => app.oidc.buttons(),
         },
     )?;
     let modified = article.updated_at.max(article.card.published_at);

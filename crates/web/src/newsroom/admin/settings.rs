@@ -1,4 +1,6 @@
-//! The publication's settings (admins): name, tagline, time zone, free metered articles. Bad
+//! The publication's settings (admins): name, tagline, time zone, free metered articles, and
+//! whether staff may sign in with OpenID providers (unlike the others, read at each sign-in,
+//! so it takes effect at once). Bad
 //! values re-render the form with the input and a message beside the field (400); a save writes
 //! only what changed, each change audited (`masthead_store::site_settings`).
 
@@ -8,7 +10,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use masthead_core::Role;
-use masthead_store::site_settings::{METER_FREE, SITE_NAME, SITE_TAGLINE, SITE_TIME_ZONE};
+use masthead_store::{
+    identities::STAFF_MAY_USE_PROVIDERS,
+    site_settings::{METER_FREE, SITE_NAME, SITE_TAGLINE, SITE_TIME_ZONE},
+};
 use serde::Deserialize;
 
 use crate::{
@@ -42,6 +47,9 @@ pub struct SettingsForm {
     time_zone: String,
     #[serde(default)]
     meter_free: String,
+    /// The checkbox: staff may sign in with the site's OpenID providers.
+    #[serde(default)]
+    staff_providers: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +103,11 @@ fn validate(f: &SettingsForm) -> Result<Vec<(&'static str, String)>, Errors> {
         (SITE_TAGLINE, tagline.to_owned()),
         (SITE_TIME_ZONE, tz.to_owned()),
         (METER_FREE, free.unwrap_or_default().to_string()),
+        // Off is stored as empty, so a first save with the box unticked writes nothing.
+        (
+            STAFF_MAY_USE_PROVIDERS,
+            if f.staff_providers.is_some() { "1" } else { "" }.to_owned(),
+        ),
     ])
 }
 
@@ -111,7 +124,9 @@ async fn render(
         form => minijinja::context! {
             site_name => form.site_name, tagline => form.tagline,
             time_zone => form.time_zone, meter_free => form.meter_free,
+            staff_providers => form.staff_providers.is_some(),
         },
+        providers => app.oidc.buttons(),
         errors,
         saved,
         require_passkeys => app.store.passkeys_required().await?,
@@ -142,6 +157,7 @@ pub async fn settings_page(
         .store
         .settings_of(&[SITE_NAME, SITE_TAGLINE, SITE_TIME_ZONE, METER_FREE])
         .await?;
+    let staff_providers = app.store.staff_may_use_providers().await?;
     let c = &app.config;
     let or = |i: usize, now: String| stored[i].clone().unwrap_or(now);
     let form = SettingsForm {
@@ -149,6 +165,7 @@ pub async fn settings_page(
         tagline: or(1, c.tagline.clone()),
         time_zone: or(2, c.time_zone.iana_name().unwrap_or("UTC").to_owned()),
         meter_free: or(3, c.meter.free.to_string()),
+        staff_providers: staff_providers.then(|| "on".to_owned()),
     };
     let saved = q.saved.is_some();
     render(

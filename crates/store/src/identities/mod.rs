@@ -8,13 +8,32 @@
 //!   reports: addresses change hands, subjects do not.
 //! - Signing in with an identity, linking it, and registering with it each open the session in
 //!   the same transaction as the write, as email sign-in does (`sign_in`).
-//! - Staff addresses are refused here: a newsroom account signs in by email (where its rules,
-//!   the bound browser and the short session, apply) until admins may allow providers.
+//! - Staff addresses sign in with providers only when an admin allows it (the setting
+//!   [`STAFF_MAY_USE_PROVIDERS`], read at each sign-in so a change applies at once on every
+//!   node). Then the staff rules hold as for email: the session is a staff session of the
+//!   staff length, its standing fixed when it opens, and the sign-in is audited. The flow is
+//!   bound to the browser that started it (the `state` and binding cookie), as a staff email
+//!   link is.
+//! - Linking by email (`link.rs`) and unlinking (`unlink.rs`, with what "the last way in"
+//!   means) each end the reader's other sessions and queue a note to the reader.
+//! - Flows and first sign-ins that expired are deleted by [`Store::prune_oidc`], which each
+//!   serving node runs every few minutes (and a new flow also prunes).
+
+mod link;
+mod unlink;
 
 use masthead_core::{EmailAddress, new_id};
 use sqlx::{Row, any::AnyRow};
 
+pub(crate) use link::link_pending_in;
+pub use link::{LinkRequest, PendingLink, SendIdentityNotice};
+pub use unlink::Unlink;
+
 use crate::{Result, Store, StoreError, Tx, now_ms, readers::Reader, sign_in::NewSession};
+
+/// The setting (`settings` table, `/newsroom/settings`) that lets staff accounts sign in with
+/// providers: `"1"` allows, anything else (or nothing) refuses.
+pub const STAFF_MAY_USE_PROVIDERS: &str = "oidc.staff_allowed";
 
 /// A flow to store when the reader presses "Continue with".
 #[derive(Debug, Clone)]
@@ -105,18 +124,26 @@ fn pending_row(r: &AnyRow) -> Result<OidcPending> {
 }
 
 impl Store {
+    /// Deletes the flows and first sign-ins that expired before `now` (ms); the number of
+    /// rows deleted. Bounded work per call: at most [`PRUNE_BATCH`] rows of each table, so a
+    /// backlog is worked off over a few calls without one long write.
+    pub async fn prune_oidc(&self, now: i64) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = prune_in(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Whether admins allow staff accounts to sign in with providers.
+    pub async fn staff_may_use_providers(&self) -> Result<bool> {
+        Ok(self.setting(STAFF_MAY_USE_PROVIDERS).await?.as_deref() == Some("1"))
+    }
+
     /// Stores a started flow (and forgets flows and pending sign-ins that expired).
     pub async fn create_oidc_flow(&self, flow: &NewOidcFlow) -> Result<()> {
         let now = now_ms();
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM oidc_flows WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM oidc_pending WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        prune_in(&mut tx, now).await?;
         sqlx::query(
             "INSERT INTO oidc_flows (state_hash, provider, bind_hash, pkce_verifier, nonce, return_to, \
              wall_article_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -194,15 +221,16 @@ impl Store {
     }
 
     /// Links `identity` to the existing reader `reader_id` and signs in: the reader's other
-    /// sessions end (a new way into the account was added).
+    /// sessions end (a new way into the account was added) and the reader is told by email.
     pub async fn link_identity_and_sign_in(
         &self,
         reader_id: &str,
         identity: &VerifiedIdentity,
+        provider_name: &str,
         session: &NewSession,
     ) -> Result<IdentitySignIn> {
         let mut tx = self.begin().await?;
-        if is_staff(&mut tx, reader_id).await? {
+        if is_staff(&mut tx, reader_id).await? && !staff_may_use_providers_in(&mut tx).await? {
             tx.commit().await?;
             return Ok(IdentitySignIn::Staff);
         }
@@ -213,7 +241,11 @@ impl Store {
             .await?;
         crate::sessions::bump_sessions_epoch(&mut tx).await?;
         let outcome = open_session_in(&mut tx, reader_id, session, false).await?;
-        tx.commit().await?;
+        if matches!(outcome, IdentitySignIn::SignedIn { .. }) {
+            link::queue_notice(&mut tx, reader_id, provider_name, true).await?;
+            tx.commit().await?;
+        }
+        // Otherwise nothing is kept: the transaction rolls back when dropped.
         Ok(outcome)
     }
 
@@ -351,6 +383,35 @@ impl Store {
     }
 }
 
+/// At most this many expired rows of each table go per prune.
+pub const PRUNE_BATCH: i64 = 1000;
+
+async fn prune_in(tx: &mut Tx, now: i64) -> Result<u64> {
+    let mut n = 0;
+    for sql in [
+        "DELETE FROM oidc_flows WHERE state_hash IN \
+         (SELECT state_hash FROM oidc_flows WHERE expires_at <= $1 LIMIT $2)",
+        "DELETE FROM oidc_pending WHERE id_hash IN \
+         (SELECT id_hash FROM oidc_pending WHERE expires_at <= $1 LIMIT $2)",
+    ] {
+        n += sqlx::query(sql)
+            .bind(now)
+            .bind(PRUNE_BATCH)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    }
+    Ok(n)
+}
+
+pub(crate) async fn staff_may_use_providers_in(tx: &mut Tx) -> Result<bool> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(STAFF_MAY_USE_PROVIDERS)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(v.as_deref() == Some("1"))
+}
+
 async fn is_staff(tx: &mut Tx, reader_id: &str) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM staff s JOIN readers r ON r.email_key = s.email_key WHERE r.id = $1",
@@ -378,7 +439,8 @@ async fn insert_identity(tx: &mut Tx, reader_id: &str, identity: &VerifiedIdenti
     Ok(())
 }
 
-/// Opens a reader session for `reader_id` (refused for staff accounts, see the module docs).
+/// Opens a session for `reader_id`: a reader's, or for a staff account, refused unless admins
+/// allow providers for staff, and then a staff session (see the module docs).
 async fn open_session_in(
     tx: &mut Tx,
     reader_id: &str,
@@ -392,26 +454,46 @@ async fn open_session_in(
     if exists.is_none() {
         return Ok(IdentitySignIn::Unknown);
     }
-    if is_staff(tx, reader_id).await? {
+    if is_staff(tx, reader_id).await? && !staff_may_use_providers_in(tx).await? {
         return Ok(IdentitySignIn::Staff);
     }
+    let reader = crate::readers::reader_in(tx, reader_id).await?;
+    let key = EmailAddress::parse(&reader.email).map_err(|e| StoreError::Corrupt(e.0))?;
+    // A deactivated member signs in as a reader, as by email (`sign_in::complete`).
+    let active_staff: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM staff WHERE email_key = $1 AND deactivated_at IS NULL",
+    )
+    .bind(key.canonical())
+    .fetch_one(&mut **tx)
+    .await?;
+    let staff = active_staff > 0;
+    // Where a staff passkey requirement will be checked when passkeys exist: a provider's
+    // sign-in counts as the first factor only, so a staff member who must use a passkey
+    // would be sent to it here instead of getting a session.
     let now = now_ms();
     sqlx::query("UPDATE readers SET last_sign_in_at = $2 WHERE id = $1")
         .bind(reader_id)
         .bind(now)
         .execute(&mut **tx)
         .await?;
-    let session_ms = session.lengths.reader_ms;
+    let session_ms = if staff {
+        session.lengths.staff_ms
+    } else {
+        session.lengths.reader_ms
+    };
     sqlx::query(
-        "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at, staff) VALUES ($1, $2, $3, $4, $3, 0)",
+        "INSERT INTO sessions (id_hash, reader_id, created_at, expires_at, last_seen_at, staff) VALUES ($1, $2, $3, $4, $3, $5)",
     )
     .bind(&session.id_hash)
     .bind(reader_id)
     .bind(now)
     .bind(now + session_ms)
+    .bind(i64::from(staff))
     .execute(&mut **tx)
     .await?;
-    let reader = crate::readers::reader_in(tx, reader_id).await?;
+    if staff {
+        crate::staff::record_staff_sign_in(tx, &key.canonical(), "oidc").await?;
+    }
     Ok(IdentitySignIn::SignedIn {
         reader,
         created,
