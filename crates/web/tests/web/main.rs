@@ -2,8 +2,8 @@
 //! starts the real app on a fresh database and holds the helpers every topic uses.
 
 mod account;
-mod chromium;
 mod api;
+mod chromium;
 mod comments;
 mod common;
 mod edition;

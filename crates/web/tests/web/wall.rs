@@ -263,10 +263,14 @@ async fn registering_from_the_wall_returns_to_the_article_and_is_counted() {
     assert_eq!(row.counts.registrations_started, 1);
     assert_eq!(row.counts.signups, 1);
     let (_, metrics) = app.text("/metrics").await;
-    assert!(
-        metrics.contains("masthead_wall_signups_total 1"),
-        "{metrics}"
-    );
+    // The metrics recorder is one per test process, and other tests (the OpenID wall button)
+    // also sign up from the wall: this one's sign-up is counted exactly in the stats above.
+    let signups: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("masthead_wall_signups_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(signups >= 1, "{metrics}");
     assert!(metrics.contains("masthead_wall_registrations_started_total"));
     app.stop().await;
 }

@@ -196,8 +196,7 @@ async fn raw_upload(
         .await
         .expect("an answer before the body is all sent")
         .unwrap_or(0);
-    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-    text
+    String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
 #[tokio::test]

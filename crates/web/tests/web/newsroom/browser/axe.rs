@@ -128,9 +128,23 @@ async fn axe_finds_no_violation_on_newsroom_and_reader_pages() {
         "/newsroom/settings".to_owned(),
         "/newsroom/profile".to_owned(),
         "/newsroom/alerts".to_owned(),
+        "/newsroom/api-keys".to_owned(),
     ] {
         violations.extend(audit(&staff_browser, &axe, &format!("{base}{path}")).await);
     }
+    // The audit can fail: a picture without a text alternative planted in a page is reported.
+    staff_browser.goto(&format!("{base}/")).await;
+    staff_browser
+        .js("var i = document.createElement('img'); i.src = '/favicon.ico'; document.querySelector('main').appendChild(i); return 1;")
+        .await;
+    staff_browser
+        .js(&format!("{axe}\nreturn typeof axe;"))
+        .await;
+    let planted = staff_browser.js_async(RUN).await;
+    assert!(
+        planted.to_string().contains("image-alt"),
+        "axe did not report a planted <img> without alt: {planted}"
+    );
     assert!(
         violations.is_empty(),
         "{} accessibility violations:\n{}",
