@@ -41,9 +41,9 @@ use crate::AppState;
     paths(
         content::list_articles,
         content::get_article,
-        content::list_sections,
-        content::list_tags,
-        content::list_authors,
+        content::taxonomy::list_sections,
+        content::taxonomy::list_tags,
+        content::taxonomy::list_authors,
         crate::search::api::search_api,
         admin::articles::create,
         admin::articles::read,
@@ -128,9 +128,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/articles", get(content::list_articles))
         .route("/api/v1/articles/{slug}", get(content::get_article))
-        .route("/api/v1/sections", get(content::list_sections))
-        .route("/api/v1/tags", get(content::list_tags))
-        .route("/api/v1/authors", get(content::list_authors))
+        .route("/api/v1/sections", get(content::taxonomy::list_sections))
+        .route("/api/v1/tags", get(content::taxonomy::list_tags))
+        .route("/api/v1/authors", get(content::taxonomy::list_authors))
         .route("/api/v1/admin/articles", post(articles::create))
         .route(
             "/api/v1/admin/articles/{id}",

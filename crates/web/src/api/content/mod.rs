@@ -38,6 +38,8 @@ use super::{
 };
 use crate::{AppState, cache::CachedPage, views};
 
+pub mod taxonomy;
+
 /// The most articles one page of the list holds.
 pub const MAX_LIMIT: i64 = 100;
 const DEFAULT_LIMIT: i64 = 20;
@@ -131,37 +133,6 @@ pub struct Article {
     pub html: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SectionOut {
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-    pub url: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SectionList {
-    pub sections: Vec<SectionOut>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TagList {
-    pub tags: Vec<Ref>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthorOut {
-    pub slug: String,
-    pub name: String,
-    pub bio: String,
-    pub url: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthorList {
-    pub authors: Vec<AuthorOut>,
-}
-
 /// The list's filters and paging.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -185,7 +156,7 @@ pub struct ListParams {
     limit: Option<String>,
 }
 
-fn base(app: &AppState) -> &str {
+pub(super) fn base(app: &AppState) -> &str {
     app.config.public_url.trim_end_matches('/')
 }
 
@@ -219,7 +190,7 @@ fn author_ref(app: &AppState, n: &NamedRef) -> Ref {
     }
 }
 
-fn tag_ref(app: &AppState, n: &NamedRef) -> Ref {
+pub(super) fn tag_ref(app: &AppState, n: &NamedRef) -> Ref {
     Ref {
         url: format!("{}{}", base(app), views::tag_path(&n.slug)),
         slug: n.slug.clone(),
@@ -263,7 +234,7 @@ fn summary(app: &AppState, card: &ArticleCard, tags: &[NamedRef], updated: i64) 
 
 /// A JSON answer through the page cache: `render` makes the body and its Last-Modified time,
 /// or `None` for a 404.
-async fn cached_json<F>(
+pub(super) async fn cached_json<F>(
     app: &AppState,
     headers: &HeaderMap,
     key: &str,
@@ -292,7 +263,7 @@ where
     Ok(res)
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
+pub(super) fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(|e| ApiError::Internal(e.into()))
 }
 
@@ -524,111 +495,6 @@ pub async fn get_article(
         render,
     )
     .await
-}
-
-/// The sections, in the navigation's order.
-#[utoipa::path(
-    get,
-    path = "/api/v1/sections",
-    tag = "content",
-    responses(
-        (status = 200, description = "The sections", body = SectionList, content_type = "application/json"),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 429, description = "Rate limited", body = ErrorBody, content_type = "application/json"),
-    )
-)]
-pub async fn list_sections(
-    State(app): State<AppState>,
-    _: Limited,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let render = async {
-        let sections = app.store.sections().await?;
-        let body = SectionList {
-            sections: sections
-                .into_iter()
-                .map(|s| SectionOut {
-                    url: format!("{}{}", base(&app), views::section_path(&s.slug)),
-                    slug: s.slug,
-                    name: s.name,
-                    description: s.description,
-                })
-                .collect(),
-        };
-        Ok(Some((to_json(&body)?, 0)))
-    };
-    cached_json(&app, &headers, "api:sections", "section list", render).await
-}
-
-/// Every tag, by name.
-#[utoipa::path(
-    get,
-    path = "/api/v1/tags",
-    tag = "content",
-    responses(
-        (status = 200, description = "The tags", body = TagList, content_type = "application/json"),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 429, description = "Rate limited", body = ErrorBody, content_type = "application/json"),
-    )
-)]
-pub async fn list_tags(
-    State(app): State<AppState>,
-    _: Limited,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let render = async {
-        let tags = app.store.all_tags().await?;
-        let body = TagList {
-            tags: tags
-                .into_iter()
-                .map(|t| {
-                    tag_ref(
-                        &app,
-                        &NamedRef {
-                            slug: t.slug,
-                            name: t.name,
-                        },
-                    )
-                })
-                .collect(),
-        };
-        Ok(Some((to_json(&body)?, 0)))
-    };
-    cached_json(&app, &headers, "api:tags", "tag list", render).await
-}
-
-/// Every author, by name.
-#[utoipa::path(
-    get,
-    path = "/api/v1/authors",
-    tag = "content",
-    responses(
-        (status = 200, description = "The authors", body = AuthorList, content_type = "application/json"),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 429, description = "Rate limited", body = ErrorBody, content_type = "application/json"),
-    )
-)]
-pub async fn list_authors(
-    State(app): State<AppState>,
-    _: Limited,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let render = async {
-        let authors = app.store.all_authors().await?;
-        let body = AuthorList {
-            authors: authors
-                .into_iter()
-                .map(|a| AuthorOut {
-                    url: format!("{}{}", base(&app), views::author_path(&a.slug)),
-                    slug: a.slug,
-                    name: a.name,
-                    bio: a.bio,
-                })
-                .collect(),
-        };
-        Ok(Some((to_json(&body)?, 0)))
-    };
-    cached_json(&app, &headers, "api:authors", "author list", render).await
 }
 
 #[cfg(test)]
