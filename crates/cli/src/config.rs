@@ -73,6 +73,10 @@ struct FileConfig {
     idle_timeout_secs: Option<u64>,
     staff_session_hours: Option<i64>,
     push_services: Option<String>,
+    /// Photos (`config/photos.rs`).
+    media_store: Option<String>,
+    photo_max_mb: Option<u64>,
+    photo_max_megapixels: Option<u64>,
     /// `[oidc.<id>]`: OpenID providers (`config/oidc.rs`).
     oidc: Option<std::collections::BTreeMap<String, oidc::FileOidc>>,
 }
@@ -348,6 +352,12 @@ impl Settings {
             }
         };
         web.oidc = oidc::providers(self.file.oidc.as_ref(), std::env::vars())?;
+        photos::apply(
+            &mut web.photos,
+            self.file.media_store.as_deref(),
+            self.file.photo_max_mb,
+            self.file.photo_max_megapixels,
+        )?;
         Ok(web)
     }
 
@@ -535,6 +545,7 @@ pub fn init_tracing(json: bool) {
 
 mod edition;
 mod oidc;
+mod photos;
 #[cfg(test)]
 mod tests;
 

@@ -4,6 +4,7 @@
 mod config;
 mod edition;
 mod imports;
+mod photos;
 mod push;
 mod staff;
 
@@ -95,6 +96,11 @@ enum Command {
     Push {
         #[command(subcommand)]
         command: PushCommand,
+    },
+    /// Photos: make their responsive variants.
+    Photos {
+        #[command(subcommand)]
+        command: photos::PhotosCommand,
     },
 }
 
@@ -188,6 +194,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             None => import(settings, paths).await,
         },
         Command::Reindex => reindex(settings).await,
+        Command::Photos { command } => photos::run(settings, command).await,
         Command::Push {
             command:
                 PushCommand::Send {
@@ -419,7 +426,8 @@ pub(crate) async fn job_env(
         tokens,
     )?
     .with_push(web.push.clone(), &web.mail_from)
-    .with_edition(web.edition.clone()))
+    .with_edition(web.edition.clone())
+    .with_media(masthead_web::photos_media_env(web, store)))
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when

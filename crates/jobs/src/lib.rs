@@ -15,6 +15,7 @@
 pub mod address_changed;
 pub mod edition;
 pub mod identity_notice;
+pub mod photo_variants;
 pub mod publish;
 pub mod push;
 pub mod reply_email;
@@ -32,6 +33,7 @@ use masthead_store::{
     edition::{SendEditionChunk, StartDailyEdition},
     identities::SendIdentityNotice,
     jobs::Worker,
+    photos::MakePhotoVariants,
     push::{DeliverPushChunk, SplitPushAlert},
     search_feed::IndexArticle,
     sign_in::{SendAddressChangedEmail, SendSignInEmail},
@@ -69,6 +71,9 @@ pub struct JobEnv {
     pub mail_settings: MailSettings,
     /// The Daily Edition's settings and this node's sending state.
     pub edition: edition::EditionState,
+    /// Where photos live and the limits of the image pipeline ([`photo_variants`]); set with
+    /// [`JobEnv::with_media`]. Without it, photo jobs fail (a node without a data directory).
+    pub media: Option<photo_variants::MediaEnv>,
 }
 
 /// Where emails go, and the theme that may override their templates.
@@ -106,12 +111,19 @@ impl JobEnv {
             push,
             mail_settings: mail.clone(),
             edition: edition::EditionState::new(edition::EditionSettings::default()),
+            media: None,
         })
     }
 
     /// The same environment with these push settings.
     pub fn with_push(mut self, settings: push::PushSettings, mail_from: &str) -> Self {
         self.push = push::PushEnv::new(settings, &self.site.public_url, mail_from);
+        self
+    }
+
+    /// Where photos live, for the photo variants job.
+    pub fn with_media(mut self, media: photo_variants::MediaEnv) -> Self {
+        self.media = Some(media);
         self
     }
 
@@ -150,6 +162,7 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<DeliverPushChunk, _>(env.clone())
         .register::<SendEditionChunk, _>(env.clone())
         .register::<StartDailyEdition, _>(env.clone())
+        .register::<MakePhotoVariants, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

@@ -71,6 +71,8 @@ pub struct WebConfig {
     pub edition: masthead_jobs::edition::EditionSettings,
     /// The OpenID providers offered as "Continue with" buttons (`oidc`); none by default.
     pub oidc: Vec<crate::oidc::OidcProvider>,
+    /// Photos: where media live (`MASTHEAD_MEDIA_STORE`) and the upload limits (`photos`).
+    pub photos: crate::PhotosConfig,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -107,6 +109,7 @@ impl std::fmt::Debug for WebConfig {
             push,
             edition,
             oidc,
+            photos,
         } = self;
         f.debug_struct("WebConfig")
             .field("listen", listen)
@@ -145,6 +148,7 @@ impl std::fmt::Debug for WebConfig {
             .field("push", push)
             .field("edition", edition)
             .field("oidc", oidc)
+            .field("photos", photos)
             .finish()
     }
 }
@@ -209,6 +213,7 @@ impl WebConfig {
             push: masthead_jobs::push::PushSettings::default(),
             edition: masthead_jobs::edition::EditionSettings::default(),
             oidc: Vec::new(),
+            photos: crate::PhotosConfig::default(),
         }
     }
 

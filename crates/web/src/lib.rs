@@ -21,6 +21,7 @@ mod ops;
 mod pages;
 // Staff passkeys (WebAuthn): the newsroom issue's passkey part.
 mod passkeys;
+mod photos;
 mod push;
 pub mod search;
 mod server;
@@ -43,6 +44,7 @@ pub use config::WebConfig;
 pub use feeds::FeedsConfig;
 pub use masthead_search::{SearchLanguage, SearchOptions};
 pub use oidc::install_tls_provider;
+pub use photos::{PhotosConfig, media_env as photos_media_env};
 pub use server::ServerLimits;
 pub use theme::Theme;
 
@@ -134,7 +136,8 @@ impl Application {
                 tokens,
             )?
             .with_push(config.push.clone(), &config.mail_from)
-            .with_edition(config.edition.clone()),
+            .with_edition(config.edition.clone())
+            .with_media(photos::media_env(&config, &store)),
         );
         // The VAPID key is made (or read) now: browsers subscribe with it from the first page.
         jobs.push.deliverer(&store).await?;
@@ -145,6 +148,15 @@ impl Application {
             ))
             .with(masthead_store::push::PushErasure)
             .with(masthead_store::edition::EditionErasure);
+        // Imported photos (the demo's) get variants: one job per original still without them.
+        let queued = if config.photos.variants_at_start {
+            store.enqueue_missing_variants().await?
+        } else {
+            0
+        };
+        if queued > 0 {
+            tracing::info!(queued, "photo variants queued for photos without them");
+        }
         let feeds = feeds::FeedsState::new(config.page_cache_bytes);
         let oidc = oidc::Oidc::new(&config.oidc)?;
         let state = AppState(Arc::new(App {
@@ -251,9 +263,15 @@ fn router(state: AppState) -> Router {
         .merge(oidc::routes())
         .merge(passkeys::routes())
         .merge(api::routes())
-        .fallback(pages::not_found);
+        .fallback(pages::not_found)
+        // 1 MiB for every request but the photo upload, which sets its own limit (`photos`).
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(newsroom::upload_routes(&state));
     around_every_request(routes, state)
 }
+
+/// The largest request body accepted, except on the photo upload route.
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The layers every route and the fallback run inside.
 fn around_every_request(routes: Router<AppState>, state: AppState) -> Router {
@@ -268,7 +286,6 @@ fn around_every_request(routes: Router<AppState>, state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.config.server.request_timeout,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,

@@ -98,9 +98,14 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     }
     // A body over the limit is refused before any handler reads it: say so in words, and
     // that what was typed is still in the page it came from.
+    // A page of ours (the photo upload's form naming its own limit) is left as it is.
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE
         && !is_api
         && res.extensions().get::<ErrorPage>().is_none()
+        && !res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
     {
         res.extensions_mut().insert(ErrorPage {
             status: StatusCode::PAYLOAD_TOO_LARGE,

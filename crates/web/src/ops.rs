@@ -3,11 +3,10 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, Path, State},
+    extract::{ConnectInfo, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use tower::ServiceExt;
 
 use crate::{AppState, error::WebError, middleware::metrics_handle};
 
@@ -16,7 +15,7 @@ pub fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
     axum::Router::new()
         .route("/static/{*path}", get(crate::theme::static_file))
-        .route("/media/{*path}", get(media_file))
+        .route("/media/{*path}", get(crate::photos::media_file))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -110,40 +109,6 @@ fn bearer_matches(given: &[u8], token: &str) -> bool {
     };
     // `ct_eq` on slices of unequal length is false at once; that reveals only the length.
     presented.ct_eq(token.as_bytes()).into()
-}
-
-/// `/media/*`: uploaded and imported photos. File names carry a content hash, so they never
-/// change and may be cached for a year.
-pub async fn media_file(
-    State(app): State<AppState>,
-    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
-    req: axum::extract::Request,
-) -> Result<Response, WebError> {
-    let Ok(Path(path)) = path else {
-        return Err(WebError::NotFound);
-    };
-    if path
-        .split('/')
-        .any(|seg| seg.is_empty() || seg == ".." || seg == "." || seg.contains('\\'))
-    {
-        return Err(WebError::NotFound);
-    }
-    let full = app.config.media_dir().join(&path);
-    let res = tower_http::services::ServeFile::new(full)
-        .oneshot(req)
-        .await
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("serving media: {e}")))?;
-    if res.status() == StatusCode::NOT_FOUND {
-        return Err(WebError::NotFound);
-    }
-    let mut res = res.into_response();
-    if res.status().is_success() {
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        );
-    }
-    Ok(res)
 }
 
 #[cfg(test)]

@@ -61,12 +61,21 @@ pub struct LinkView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PhotoView {
+    /// The JPEG fallback (the original before variants exist).
     pub url: String,
+    /// Empty for a decorative photo.
     pub alt: String,
     pub caption: String,
     pub credit: String,
     pub width: i64,
     pub height: i64,
+    /// `<picture>`: the JPEG `srcset` and one `<source>` per modern format (`photos`).
+    pub srcset: String,
+    pub sources: Vec<crate::photos::SourceView>,
+    /// 1200 px of the 16:9 crop, for `og:image`.
+    pub social: Option<crate::photos::ImageRef>,
+    /// The JSON-LD `image` list (16:9, 4:3, 1:1).
+    pub images: Vec<crate::photos::ImageRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -282,15 +291,24 @@ pub fn now_year(app: &AppState) -> i16 {
         .year()
 }
 
-fn photo(p: &PhotoRow) -> PhotoView {
-    PhotoView {
-        url: media_url(&p.file),
-        alt: p.alt.clone(),
+fn photo(p: &PhotoRow, frame: crate::photos::Frame) -> Option<PhotoView> {
+    let pic = crate::photos::picture(p, frame)?;
+    Some(PhotoView {
+        url: pic.url,
+        alt: if p.decorative {
+            String::new()
+        } else {
+            p.alt.clone()
+        },
         caption: p.caption.clone(),
         credit: p.credit.clone(),
-        width: p.width,
-        height: p.height,
-    }
+        width: pic.width,
+        height: pic.height,
+        srcset: pic.srcset,
+        sources: pic.sources,
+        social: pic.social,
+        images: pic.images,
+    })
 }
 
 fn author_link(a: &NamedRef) -> LinkView {
@@ -321,7 +339,10 @@ pub fn card(app: &AppState, c: &ArticleCard) -> CardView {
         authors: c.authors.iter().map(author_link).collect(),
         published_iso: iso(c.published_at),
         published_display: masthead_core::schedule::dateline(published, &app.config.time_zone),
-        photo: c.lead_photo.as_ref().map(photo),
+        photo: c
+            .lead_photo
+            .as_ref()
+            .and_then(|p| photo(p, crate::photos::Frame::Card)),
         breaking: c.breaking,
         comment_count: c.comment_count,
     }
@@ -335,7 +356,11 @@ pub fn article(app: &AppState, a: &ArticleFull) -> ArticleView {
     let revised = a.revised_at.filter(|r| *r > a.card.published_at);
     ArticleView {
         card: card(app, &a.card),
-        lead_photo: a.card.lead_photo.as_ref().map(photo),
+        lead_photo: a
+            .card
+            .lead_photo
+            .as_ref()
+            .and_then(|p| photo(p, crate::photos::Frame::Full)),
         tags: a
             .tags
             .iter()

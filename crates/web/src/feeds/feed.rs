@@ -291,16 +291,32 @@ fn entry(
             format!("{base}{}", views::tag_path(&t.slug)),
         )
     }));
-    let photo = card.lead_photo.as_ref().map(|p| Enclosure {
-        url: format!("{base}{}", views::media_url(&p.file)),
-        mime: image_type(&p.file),
-        length: std::fs::metadata(app.config.media_dir().join(&p.file))
-            .map(|m| m.len())
-            .unwrap_or(0),
-        width: p.width,
-        height: p.height,
-        alt: p.alt.clone(),
-        credit: p.credit.clone(),
+    // The JPEG variant where there is one (an upload's original is never served), else the
+    // imported file.
+    let photo = card.lead_photo.as_ref().and_then(|p| {
+        let pic = crate::photos::picture(p, crate::photos::Frame::Full)?;
+        let variant = p
+            .variants
+            .iter()
+            .find(|v| views::media_url(&v.media_key) == pic.url);
+        Some(Enclosure {
+            url: format!("{base}{}", pic.url),
+            mime: variant.map_or_else(|| image_type(&p.file), |_| "image/jpeg"),
+            length: match variant {
+                Some(v) => u64::try_from(v.bytes).unwrap_or(0),
+                None => std::fs::metadata(app.config.media_dir().join(&p.file))
+                    .map(|m| m.len())
+                    .unwrap_or(0),
+            },
+            width: pic.width,
+            height: pic.height,
+            alt: if p.decorative {
+                String::new()
+            } else {
+                p.alt.clone()
+            },
+            credit: p.credit.clone(),
+        })
     });
     Ok(Entry {
         id: format!("urn:uuid:{}", card.id),

@@ -12,6 +12,7 @@ mod alerts;
 mod api_keys;
 pub(crate) mod articles;
 mod comments;
+mod photos;
 pub(crate) mod staff;
 pub(crate) mod taxonomy;
 
@@ -39,6 +40,12 @@ pub fn routes() -> Router<AppState> {
             "/newsroom/api-keys/{id}/revoke",
             axum::routing::post(api_keys::revoke_key),
         )
+        .merge(photos::routes())
+}
+
+/// The photo upload: the one route whose body may pass 1 MiB (`photos`).
+pub fn upload_routes(state: &AppState) -> Router<AppState> {
+    photos::upload_routes(state)
 }
 
 /// A staff page in the newsroom layout (`newsroom/_layout.html`: the navigation for the

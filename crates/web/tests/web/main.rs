@@ -14,6 +14,7 @@ mod http;
 mod newsroom;
 mod oidc;
 mod pages;
+mod photos;
 mod push;
 mod push_browser;
 mod push_faults;

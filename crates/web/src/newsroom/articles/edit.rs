@@ -109,6 +109,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "link" => "A preview link was made: copy it from the list of preview links.",
         "revoked" => "The preview link no longer works.",
         "discarded" => "Your unsaved changes were discarded.",
+        "photo" => "The lead photo is set.",
         _ => return None,
     })
 }
@@ -228,6 +229,29 @@ async fn write(
             return render_editor(app, headers, staff, article, state).await;
         }
     };
+    if matches!(action, SaveAction::PublishNow | SaveAction::Schedule(_))
+        && let Some(a) = article
+    {
+        // The alt-text rule (`masthead_core::photo`): the editor says which photo and why.
+        let photos = app.store.article_photo_checks(&a.id).await?;
+        if let Err(problems) = masthead_core::photo::check_alt_text(photos.iter().map(|p| {
+            masthead_core::photo::ShownPhoto {
+                role: &p.role,
+                name: p.name.as_deref(),
+                caption: &p.caption,
+                alt: &p.alt,
+                decorative: p.decorative,
+            }
+        })) {
+            state
+                .errors
+                .extend(problems.into_iter().map(|message| FieldError {
+                    field: "photos",
+                    message,
+                }));
+            return render_editor(app, headers, staff, article, state).await;
+        }
+    }
     let body = render(app, article.map(|a| a.id.as_str()), &checked.body).await?;
     let outcome = app
         .store
@@ -320,6 +344,12 @@ pub(super) async fn render_editor(
         let secret = super::previews::secret(app).await?;
         let now = masthead_store::now_ms();
         let corrections = app.store.corrections_of(&a.id).await?;
+        let lead_photo = app
+            .store
+            .article_photo_checks(&a.id)
+            .await?
+            .into_iter()
+            .find(|p| p.role == "lead");
         let extra = minijinja::context! {
             article => minijinja::context! {
                 id => &a.id,
@@ -340,6 +370,11 @@ pub(super) async fn render_editor(
                 expires => when(app, l.expires_at),
                 by => &l.created_by,
             }).collect::<Vec<_>>(),
+            lead_photo => lead_photo.map(|p| minijinja::context! {
+                caption => p.caption,
+                library_id => p.source_id,
+                needs_alt => p.alt.trim().is_empty() && !p.decorative,
+            }),
             corrections => corrections.iter().map(|c| minijinja::context! { kind => &c.kind, body => &c.body, at => when(app, c.created_at) }).collect::<Vec<_>>(),
         };
         ctx = minijinja::context! { ..extra, ..ctx };

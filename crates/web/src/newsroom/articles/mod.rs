@@ -42,7 +42,7 @@ use crate::{
     views,
 };
 
-type Writer = Staff<Write>;
+pub(in crate::newsroom) type Writer = Staff<Write>;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -82,14 +82,17 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The signed-in staff member, from the staff table (the session's role is the same row's).
-async fn staff_member(app: &AppState, w: &Writer) -> Result<StaffMember, WebError> {
+pub(in crate::newsroom) async fn staff_member(
+    app: &AppState,
+    w: &Writer,
+) -> Result<StaffMember, WebError> {
     app.store
         .newsroom_staff(&w.session.email)
         .await?
         .ok_or_else(|| denied("Your address is no longer on the newsroom's staff."))
 }
 
-fn denied(message: &str) -> WebError {
+pub(in crate::newsroom) fn denied(message: &str) -> WebError {
     Refusal::new(
         StatusCode::FORBIDDEN,
         "Not yours to change",
@@ -100,7 +103,7 @@ fn denied(message: &str) -> WebError {
 }
 
 /// The article, and a 403 when `staff` may not do `action` to it.
-async fn article_for(
+pub(in crate::newsroom) async fn article_for(
     app: &AppState,
     staff: &StaffMember,
     id: &str,
@@ -182,7 +185,7 @@ impl EditorForm {
 }
 
 /// A time in the publication's zone, for people.
-fn when(app: &AppState, ms: i64) -> String {
+pub(in crate::newsroom) fn when(app: &AppState, ms: i64) -> String {
     masthead_core::schedule::dateline(masthead_store::from_ms(ms), &app.config.time_zone)
 }
 

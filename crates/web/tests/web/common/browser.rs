@@ -33,6 +33,15 @@ impl Browser {
         self.jar.add_cookie_str(&format!("{cookie}; Path=/"), &url);
     }
 
+    /// The `Cookie` header this browser sends to the app (for requests written by hand).
+    pub fn cookie_header(&self, app: &TestApp) -> String {
+        use reqwest::cookie::CookieStore;
+        self.jar
+            .cookies(&app.url("/").parse().unwrap())
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     pub async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {
         let res = self.client.get(app.url(path)).send().await.unwrap();
         let status = res.status().as_u16();
