@@ -78,7 +78,8 @@ async fn variants_are_made_at_the_widths_served_immutable_and_carry_no_exif() {
     for w in [320, 640, 960, 1280] {
         assert!(
             full.contains(&(w, "webp")) && full.contains(&(w, "jpeg")),
-            "{w}: {full:?}"
+            "{w}: {full:?}, jobs: {:?}",
+            masthead_store::testing::jobs(&app.db.store).await
         );
     }
     assert!(
@@ -192,7 +193,11 @@ async fn the_variants_job_remakes_only_what_a_crash_lost() {
     app.run_due_jobs().await;
     let file = app.db.store.library_photo(&id).await.unwrap().unwrap().file;
     let before = app.db.store.variants_of(&[file.as_str()]).await.unwrap();
-    assert!(before.len() > 6, "{before:?}");
+    assert!(
+        before.len() > 6,
+        "{before:?}, jobs: {:?}",
+        masthead_store::testing::jobs(&app.db.store).await
+    );
     // A crash lost one variant's file; another's row was never written.
     let media = masthead_store::photos::MediaStore::new(
         Default::default(),
