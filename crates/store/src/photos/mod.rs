@@ -16,6 +16,7 @@
 //! - Every upload, edit, attachment and deletion writes an audit entry in its transaction.
 
 mod media;
+mod uses;
 mod variants;
 
 pub use media::{MediaBackend, MediaStore};

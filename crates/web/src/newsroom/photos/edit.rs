@@ -272,6 +272,35 @@ async fn render(
     .await
 }
 
+/// The alt-text rule for articles readers see: alt text may not be cleared (unless the photo is
+/// marked decorative) while a published or scheduled article shows the photo, so a scheduled
+/// publication never meets a photo it would refuse, and a published page never loses its alt.
+/// Returns the field error when the edit would break it.
+async fn alt_still_needed(
+    app: &AppState,
+    photo: &LibraryPhoto,
+    edit: &PhotoEdit,
+) -> Result<Option<(&'static str, String)>, WebError> {
+    if !edit.alt.trim().is_empty() || edit.decorative {
+        return Ok(None);
+    }
+    let live = app.store.live_articles_showing(&photo.id, 4).await?;
+    let Some(first) = live.first() else {
+        return Ok(None);
+    };
+    let more = match live.len() {
+        1 => String::new(),
+        n if n < 4 => format!(" and {} more", n - 1),
+        _ => " and others".to_owned(),
+    };
+    Ok(Some((
+        "alt",
+        format!(
+            "Alt text is needed: “{first}”{more} shows this photo and is published or scheduled. Describe the photo, or mark it decorative if it adds nothing a reader would miss."
+        ),
+    )))
+}
+
 pub async fn save(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -286,7 +315,14 @@ pub async fn save(
             "This photo's details are changed by whoever uploaded it and by editors. Ask an editor.",
         ));
     }
-    let edit = match form.check(&photo) {
+    let checked = match form.check(&photo) {
+        Ok(e) => match alt_still_needed(&app, &photo, &e).await? {
+            None => Ok(e),
+            Some(problem) => Err(vec![problem]),
+        },
+        Err(errors) => Err(errors),
+    };
+    let edit = match checked {
         Ok(e) => e,
         Err(errors) => {
             return render(

@@ -210,6 +210,73 @@ async fn an_edit_without_its_token_changes_nothing_and_bad_fields_keep_the_input
 }
 
 #[tokio::test]
+async fn alt_text_cannot_be_cleared_while_a_published_or_scheduled_article_shows_the_photo() {
+    let app = spawn_app().await;
+    let editor = app.staff("ed@example.com", Role::Editor).await;
+    let photo = upload_jpeg(&app, &editor, 800, 600).await;
+    assert_eq!(edit(&app, &editor, &photo, &[]).await.status(), 303);
+    // Not shown anywhere yet: the alt text may be cleared and written again.
+    assert_eq!(
+        edit(&app, &editor, &photo, &[("alt", "")]).await.status(),
+        303
+    );
+    assert_eq!(edit(&app, &editor, &photo, &[]).await.status(), 303);
+    let article = create(&app, &editor, &[]).await;
+    let res = editor
+        .submit(
+            &app,
+            &format!("/newsroom/photos?for={article}"),
+            &format!("/newsroom/articles/{article}/lead-photo"),
+            &[("photo_id", &photo)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = save(
+        &app,
+        &editor,
+        &article,
+        &[("action", "schedule"), ("schedule_at", "2099-01-01T10:00")],
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let headline = app
+        .db
+        .store
+        .editor_article(&article)
+        .await
+        .unwrap()
+        .unwrap()
+        .draft
+        .headline;
+    // Scheduled: clearing the alt text is refused, naming the article; the input is kept.
+    let res = edit(
+        &app,
+        &editor,
+        &photo,
+        &[("alt", "  "), ("caption", "A new caption kept in the form")],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Alt text is needed"), "{html}");
+    assert!(html.contains(&headline), "names the article: {html}");
+    assert!(html.contains("A new caption kept in the form"));
+    let stored = app.db.store.library_photo(&photo).await.unwrap().unwrap();
+    assert_eq!(stored.alt, "A crane lifts a hull section", "unchanged");
+    assert_eq!(stored.caption, "Quay 4 at dawn", "nothing half-saved");
+    // Marked decorative instead: allowed.
+    assert_eq!(
+        edit(&app, &editor, &photo, &[("alt", ""), ("decorative", "on")])
+            .await
+            .status(),
+        303
+    );
+    // The scheduled article keeps its job for 2099.
+    app.expect_jobs_left(1);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_article_whose_lead_photo_has_no_alt_text_cannot_be_published_or_scheduled() {
     let app = spawn_app().await;
     let editor = app.staff("ed@example.com", Role::Editor).await;

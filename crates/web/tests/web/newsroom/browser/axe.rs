@@ -66,6 +66,9 @@ async fn axe_finds_no_violation_on_newsroom_and_reader_pages() {
     let draft = crate::newsroom::create(&app, &staff, &[]).await;
     let sections = app.db.store.taxonomy_sections().await.unwrap();
     let section = &sections[0].id;
+    // A library photo with its sizes made (its page shows the preview and the crops).
+    let photo = crate::photos::upload_jpeg(&app, &staff, 900, 600).await;
+    app.run_due_jobs().await;
 
     // Reader pages, signed out: the metered article shows the wall after the free ones.
     let reader = Chromium::start().await;
@@ -129,6 +132,9 @@ async fn axe_finds_no_violation_on_newsroom_and_reader_pages() {
         "/newsroom/profile".to_owned(),
         "/newsroom/alerts".to_owned(),
         "/newsroom/api-keys".to_owned(),
+        "/newsroom/photos".to_owned(),
+        "/newsroom/photos/new".to_owned(),
+        format!("/newsroom/photos/{photo}"),
     ] {
         violations.extend(audit(&staff_browser, &axe, &format!("{base}{path}")).await);
     }

@@ -1,10 +1,12 @@
 //! The newsroom in a real browser (chromium through chromedriver, `crate::chromium`): the
 //! editor's autosave with its script on, the same form with script off, passkeys through
-//! Chromium's virtual authenticator, and axe-core on every newsroom and reader page.
+//! Chromium's virtual authenticator, `photos.js` (a dropped upload, the focal point click), and
+//! axe-core on every newsroom and reader page.
 
 mod axe;
 mod editor;
 mod passkeys;
+mod photos;
 
 use crate::common::{TestApp, spawn_app_with};
 
