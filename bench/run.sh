@@ -25,7 +25,7 @@
 #            127.0.0.1:$NGINX_PORT with $OUT/nginx/nginx.conf; every nginx response is checked
 #            byte for byte against what masthead sent before any load is applied
 #   wrk      wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, after a ${WARMUP}s warm-up run,
-#            for {article, front} x {identity, gzip, br} x {masthead, nginx}
+#            for {article, front, /feed.xml} x {identity, gzip, br} x {masthead, nginx}
 #   report   $OUT/results.md (also printed): req/s, p50, p99, masthead/nginx ratio, import time,
 #            cold start, peak RSS (VmHWM) of masthead after the runs
 #
@@ -326,13 +326,15 @@ if [ "$NGINX_ONLY" != 1 ]; then
   echo "$article_path" >"$PAGES/article.path"
   log "capture: article $article_path"
   fetch "$base$article_path" article.identity
+  fetch "$base/feed.xml" feed.identity
   for enc in gzip br; do
     fetch "$base/" "front.$enc" "$enc"
     fetch "$base$article_path" "article.$enc" "$enc"
+    fetch "$base/feed.xml" "feed.$enc" "$enc"
   done
   # Pages must be byte-stable for nginx to stand in for them.
-  for page in front article; do
-    p=/; [ "$page" = article ] && p=$article_path
+  for page in front article feed; do
+    p=/; [ "$page" = article ] && p=$article_path; [ "$page" = feed ] && p=/feed.xml
     curl -s --max-time 30 -o "$PAGES/$page.again" "$base$p" || true
     cmp -s "$PAGES/$page.identity.body" "$PAGES/$page.again" \
       || log "capture: WARNING: two fetches of $p differ; nginx serves the first one"
@@ -348,6 +350,10 @@ else
   DB_DESC="(not used)"
 fi
 ARTICLE_PATH=$(cat "$PAGES/article.path")
+# The site feed (issue 18's target: /feed.xml ≥ 0.5× nginx) joins the pages when it was captured.
+PAGE_LIST="article front"
+[ -f "$PAGES/feed.identity.body" ] && PAGE_LIST="article front feed"
+page_path() { case $1 in article) echo "$ARTICLE_PATH" ;; feed) echo /feed.xml ;; *) echo / ;; esac; }
 case "$ARTICLE_PATH" in
   /*/*) ;;
   *) die "article path '$ARTICLE_PATH' is not of the form /section/slug" ;;
@@ -374,6 +380,7 @@ place() { # place PAGE FILE: the identity body, plus .gz/.br when masthead sent 
 }
 place front "$NGX_ROOT/index.html"
 place article "$NGX_ROOT$ARTICLE_PATH"
+[ -f "$PAGES/feed.identity.body" ] && place feed "$NGX_ROOT/feed.xml"
 chmod -R a+rX "$NGX_ROOT"
 
 mkdir -p "$NGX/tmp"
@@ -420,6 +427,10 @@ EOF
         location = / {
             try_files /index.html =404;
         }
+        location = /feed.xml {
+            default_type application/rss+xml;
+            try_files /feed.xml =404;
+        }
         location / {
             try_files \$uri =404;
         }
@@ -441,8 +452,8 @@ done
 
 # Every nginx response must be the bytes masthead sent, with the same Content-Encoding.
 declare -A NGINX_OK
-for page in article front; do
-  p=/; [ "$page" = article ] && p=$ARTICLE_PATH
+for page in $PAGE_LIST; do
+  p=$(page_path "$page")
   for enc in identity gzip br; do
     [ -f "$PAGES/$page.$enc.body" ] || { NGINX_OK[$page.$enc]="n/a (no $enc bytes)"; continue; }
     want_ce=$(cat "$PAGES/$page.$enc.enc")
@@ -455,7 +466,8 @@ for page in article front; do
     echo "$hsize" >"$PAGES/nginx.$page.$enc.hsize"
     got_ce=$(tr -d '\r' <"$PAGES/nginx.$page.$enc.headers" | sed -n 's/^[Cc]ontent-[Ee]ncoding: *//p' | tail -n1)
     ctype=$(tr -d '\r' <"$PAGES/nginx.$page.$enc.headers" | sed -n 's/^[Cc]ontent-[Tt]ype: *//p' | tail -n1)
-    if [ "$code" = 200 ] && [ "$got_ce" = "$want_ce" ] && [[ "$ctype" == text/html* ]] \
+    want_type=text/html; [ "$page" = feed ] && want_type=application/rss+xml
+    if [ "$code" = 200 ] && [ "$got_ce" = "$want_ce" ] && [[ "$ctype" == "$want_type"* ]] \
        && cmp -s "$PAGES/$page.$enc.body" "$PAGES/nginx.$page.$enc.body"; then
       NGINX_OK[$page.$enc]=ok
     else
@@ -482,8 +494,8 @@ run_wrk() { # run_wrk NAME URL [Accept-Encoding]
   run_waiting timeout $(( DURATION + 60 )) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${hdr[@]}" "$url" \
     >"$WRK_DIR/$name.txt" 2>&1 || log "wrk: $name failed (exit $?), see $WRK_DIR/$name.txt"
 }
-for page in article front; do
-  p=/; [ "$page" = article ] && p=$ARTICLE_PATH
+for page in $PAGE_LIST; do
+  p=$(page_path "$page")
   for enc in identity gzip br; do
     ae=; [ "$enc" != identity ] && ae=$enc
     case_name="$page ($([ "$enc" = identity ] && echo 'no Accept-Encoding' || echo "Accept-Encoding: $enc"))"
