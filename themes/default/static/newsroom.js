@@ -1,4 +1,5 @@
-// The newsroom editor's autosave and presence (no inline script: the CSP is script-src 'self').
+// The newsroom editor's live preview, autosave and presence (no inline script: the CSP is
+// script-src 'self').
 // A few seconds after typing stops, the form's fields go to the article's autosave as JSON,
 // with the page's CSRF token in X-CSRF-Token. The saved version is never touched: only the
 // Save button does that. Every 30 s a heartbeat says the editor is still open, and the answer
@@ -7,7 +8,36 @@
 (function () {
   "use strict";
   var form = document.getElementById("editor");
-  if (!form || !form.dataset.autosave) return;
+  if (!form) return;
+
+  // The live preview: the form as readers will see it, in a sandboxed iframe (no script runs
+  // in it), fetched a moment after typing stops. Without this script the Preview button opens
+  // the same page in a new tab.
+  var frame = document.getElementById("live-preview");
+  var panel = document.getElementById("live-preview-panel");
+  if (frame && panel && form.dataset.preview) {
+    panel.hidden = false;
+    var previewTimer = null;
+    var asked = 0;
+    var refresh = function () {
+      previewTimer = null;
+      var mine = ++asked;
+      fetch(form.dataset.preview, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(new FormData(form))
+      }).then(function (res) { return res.text(); })
+        .then(function (html) { if (mine === asked) frame.srcdoc = html; })
+        .catch(function () {});
+    };
+    form.addEventListener("input", function () {
+      if (previewTimer) clearTimeout(previewTimer);
+      previewTimer = setTimeout(refresh, 800);
+    });
+    refresh();
+  }
+
+  if (!form.dataset.autosave) return;
   var status = document.getElementById("autosave-status");
   var presence = document.getElementById("presence");
   var csrf = form.querySelector("input[name=csrf]").value;

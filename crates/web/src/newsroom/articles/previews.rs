@@ -1,13 +1,20 @@
-//! Previews: the live preview of the editor's form (`POST /newsroom/articles/preview`, opened
-//! in a new tab by the form's "Preview" button; nothing is saved), and preview links for
+//! Previews: the live preview of the editor's form (`POST /newsroom/articles/preview`, nothing
+//! is saved: opened in a new tab by the form's "Preview" button, and with `newsroom.js` shown
+//! beside the form in a sandboxed iframe, refreshed a moment after typing stops), and preview links for
 //! people without an account (`/preview/ID.SIGNATURE`): signed with a server secret kept in
 //! the `settings` table (shared by every node), revocable, expiring (7 days by default), never
 //! indexed (`X-Robots-Tag` and `<meta name="robots">`), never cached, sent with no referrer.
 //! Both show the article in the theme's article template, as readers will see it (the whole
-//! text: no wall), with the body through the same sanitizing renderer as any save.
+//! text: no wall), with the body through the same sanitizing renderer as any save. An
+//! existing article's preview (`?article=ID`) shows its lead photo and its inline photos.
+//!
+//! Nothing a contributor types can run in an editor's browser: the body is sanitized, and a
+//! preview response also carries `Content-Security-Policy: sandbox` with `script-src 'none'`
+//! (an opaque origin, no script, no forms, even opened in a tab of its own); the editor's
+//! iframe is `sandbox` without `allow-scripts`.
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -30,6 +37,17 @@ use crate::{
 pub const SECRET_KEY: &str = "preview_link_secret";
 pub const DEFAULT_VALID_DAYS: i64 = 7;
 const MAX_VALID_DAYS: i64 = 90;
+
+/// Every preview's policy: the site's defaults, sandboxed, with no script and no forms.
+const PREVIEW_CSP: &str = "sandbox; default-src 'self'; img-src 'self' data:; style-src 'self'; \
+     script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+/// `?article=ID`: the article the form edits (its photos are shown).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PreviewOf {
+    article: Option<String>,
+}
 
 pub async fn secret(app: &AppState) -> Result<String, WebError> {
     Ok(app
@@ -62,7 +80,8 @@ async fn render_preview(
         minijinja::context! {
             site => &site, page => meta, now_year => views::now_year(app), signed_in => false,
             article => view, noindex => true, preview_banner => banner,
-            access => minijinja::context! { gated => false, walled => false },
+            // No meter: a preview counts toward nothing (`left` none hides the notice).
+            access => minijinja::context! { gated => false, walled => false, left => () },
         },
     )?;
     let mut res = (StatusCode::OK, Html(html)).into_response();
@@ -72,6 +91,10 @@ async fn render_preview(
         HeaderValue::from_static("noindex, nofollow"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PREVIEW_CSP),
+    );
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
@@ -115,10 +138,15 @@ pub async fn preview_page(
 /// The editor's form, rendered as readers would see it (nothing saved).
 pub async fn live_preview(
     State(app): State<AppState>,
+    Query(of): Query<PreviewOf>,
     w: Writer,
     CsrfForm(form): CsrfForm<EditorForm>,
 ) -> Result<Response, WebError> {
-    let _staff = staff_member(&app, &w).await?;
+    let staff = staff_member(&app, &w).await?;
+    let editing = match of.article.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => Some(article_for(&app, &staff, id, ArticleAction::Preview).await?),
+        None => None,
+    };
     let draft = form.draft();
     if draft.body.len() > masthead_core::draft::MAX_BODY_BYTES
         || masthead_core::draft::nesting_depth(&draft.body) > masthead_core::draft::MAX_NESTING
@@ -128,7 +156,16 @@ pub async fn live_preview(
                 .into(),
         ));
     }
-    let rendered = masthead_core::markdown::render_body(&draft.body, |_| None);
+    let rendered =
+        super::edit::render(&app, editing.as_ref().map(|a| a.id.as_str()), &draft.body).await?;
+    let lead_photo = match &editing {
+        Some(a) => app
+            .store
+            .article_for_preview(&a.id)
+            .await?
+            .and_then(|full| full.card.lead_photo),
+        None => None,
+    };
     let sections = app.sections().await?;
     let section = sections.iter().find(|s| s.slug == draft.section.trim());
     let authors = app.store.all_authors().await?;
@@ -166,7 +203,7 @@ pub async fn live_preview(
             published_at: now,
             breaking: draft.breaking,
             access: draft.access.parse().unwrap_or(AccessLevel::Metered),
-            lead_photo: None,
+            lead_photo,
             comment_count: 0,
         },
         status: ArticleStatus::Draft,

@@ -273,9 +273,81 @@ async fn nothing_a_contributor_types_runs_as_script() {
             &fields(&[("headline", evil), ("body", body.as_str())]),
         )
         .await;
+    // Even opened in a tab of its own, a preview runs no script and submits no form.
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.starts_with("sandbox;"), "{csp}");
+    assert!(csp.contains("script-src 'none'"), "{csp}");
+    assert!(csp.contains("form-action 'none'"), "{csp}");
     let (status, page) = body_of(res).await;
     assert_eq!(status, 200);
     check(&page, "live preview");
     assert!(page.contains("Preview of your unsaved text"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_live_preview_of_an_article_shows_its_photos_and_only_to_who_may_edit_it() {
+    let app = newsroom_app().await;
+    let editor = staff(&app, Role::Editor).await;
+    let id = create(&app, &editor, &[("headline", "Quay cranes")]).await;
+    let photo = crate::photos::upload_jpeg(&app, &editor, 800, 600).await;
+    let res = editor
+        .submit(
+            &app,
+            &format!("/newsroom/photos?for={id}"),
+            &format!("/newsroom/articles/{id}/lead-photo"),
+            &[("photo_id", &photo)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    app.run_due_jobs().await;
+    let form = fields(&[("headline", "Quay cranes, unsaved")]);
+    let (_, html) = editor.get(&app, &format!("/newsroom/articles/{id}")).await;
+    assert!(
+        html.contains(&format!(
+            "data-preview=\"/newsroom/articles/preview?article={id}\""
+        )),
+        "the editor's script previews this article"
+    );
+    let res = editor
+        .submit(
+            &app,
+            &format!("/newsroom/articles/{id}"),
+            &format!("/newsroom/articles/preview?article={id}"),
+            &form,
+        )
+        .await;
+    let (status, page) = body_of(res).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Quay cranes, unsaved"));
+    assert!(
+        page.contains("<figure class=\"lead-photo\">"),
+        "the lead photo: {page}"
+    );
+    // Without the article: the same text, no photo.
+    let res = editor
+        .submit(
+            &app,
+            &format!("/newsroom/articles/{id}"),
+            "/newsroom/articles/preview",
+            &form,
+        )
+        .await;
+    let (_, page) = body_of(res).await;
+    assert!(!page.contains("<figure class=\"lead-photo\">"));
+    // A contributor may not preview (and so read the photos of) an editor's article.
+    let c = staff(&app, Role::Contributor).await;
+    let res = c
+        .submit(
+            &app,
+            "/newsroom/articles/new",
+            &format!("/newsroom/articles/preview?article={id}"),
+            &form,
+        )
+        .await;
+    assert_eq!(res.status(), 403);
     app.stop().await;
 }

@@ -1,6 +1,7 @@
 //! The editor in chromium: autosave with the script on (typing, the status line, the stored
 //! autosave, restoring it after a reload, the saved version untouched), and the same form with
-//! script off (saving and publishing with plain form posts, no autosave).
+//! script off (saving and publishing with plain form posts, no autosave, no live preview); the
+//! live preview following typing in a sandboxed frame where no typed script runs.
 
 use masthead_core::{EmailAddress, Role};
 
@@ -144,6 +145,13 @@ async fn the_editor_saves_and_publishes_with_script_off() {
     assert_eq!(status, serde_json::json!(""), "the page's script ran");
     let me = staff_id(&app).await;
     assert!(app.db.store.my_autosave(&id, &me).await.unwrap().is_none());
+    // No live preview without the script (the Preview button opens it in a tab instead).
+    assert_eq!(
+        browser
+            .js("return document.getElementById('live-preview-panel').hidden;")
+            .await,
+        true
+    );
 
     // Publishing is a plain form post.
     browser
@@ -157,6 +165,79 @@ async fn the_editor_saves_and_publishes_with_script_off() {
     assert!(
         page.contains("Every half hour."),
         "the typed text was published"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_live_preview_follows_typing_in_a_frame_where_no_script_runs() {
+    let (app, base) = localhost_app().await;
+    let browser = Chromium::start().await;
+    browser
+        .sign_in_as_staff(&app, &base, EDITOR, Role::Editor)
+        .await;
+    new_article(
+        &browser,
+        &base,
+        "Harbour lights",
+        "The lights come on at six.",
+    )
+    .await;
+    browser.wait_for_text("Created.").await;
+    // Shown with the script, and sandboxed without allow-scripts.
+    browser
+        .wait_for(
+            "!document.getElementById('live-preview-panel').hidden && document.getElementById('live-preview').srcdoc.indexOf('Harbour lights') >= 0",
+            "document.getElementById('live-preview').srcdoc.slice(0, 400)",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js("return document.getElementById('live-preview').getAttribute('sandbox');")
+            .await,
+        ""
+    );
+    // Typing updates it, nothing saved.
+    browser.type_into("#f-headline", " tonight").await;
+    browser
+        .wait_for(
+            "document.getElementById('live-preview').srcdoc.indexOf('Harbour lights tonight') >= 0",
+            "document.getElementById('live-preview').srcdoc.slice(0, 400)",
+        )
+        .await;
+    // What a contributor could type to run script in the editor's page does not run.
+    browser
+        .type_into(
+            "#f-body",
+            "\n\n<img src=x onerror=\"parent.document.title='pwned'\"><script>parent.document.title='pwned'</script> Marker paragraph.",
+        )
+        .await;
+    browser
+        .wait_for(
+            "document.getElementById('live-preview').srcdoc.indexOf('Marker paragraph.') >= 0",
+            "document.getElementById('live-preview').srcdoc",
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let title = browser.js("return document.title;").await;
+    assert_ne!(title, "pwned");
+    let srcdoc = browser
+        .js("return document.getElementById('live-preview').srcdoc;")
+        .await;
+    let srcdoc = srcdoc.as_str().unwrap();
+    assert!(
+        !srcdoc.contains("<img src=x") && !srcdoc.contains("<script>parent"),
+        "{srcdoc}"
+    );
+    assert!(
+        !srcdoc.contains("free articles left"),
+        "a preview shows no meter"
+    );
+    let id = super::article_id_in(&browser.current_url().await);
+    let saved = app.db.store.editor_article(&id).await.unwrap().unwrap();
+    assert_eq!(
+        saved.draft.headline, "Harbour lights",
+        "the preview saves nothing"
     );
     app.stop().await;
 }
