@@ -20,7 +20,8 @@
 //! - "Require passkeys" ([`REQUIRE_PASSKEYS`], a setting an admin changes, audited as
 //!   settings are) applies to editors and admins: once such a member has a passkey, the
 //!   emailed link and code no longer sign them in (`sign_in/complete.rs` answers
-//!   `Completion::PasskeyRequired` and spends nothing); one without a passkey signs in by email
+//!   `Completion::PasskeyRequired` and spends nothing), nor does an OpenID provider
+//!   (`IdentitySignIn::PasskeyRequired`, nothing written); one without a passkey signs in by email
 //!   and may only register one ([`Store::must_register_passkey`]). Recovery from a lost
 //!   passkey: an admin resets the member's passkeys (audited), and the member signs in by email
 //!   to register a new one. The last admin locked out resets their own with `masthead staff

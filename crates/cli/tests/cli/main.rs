@@ -4,3 +4,4 @@ mod cli;
 mod edition;
 mod imports;
 mod push;
+mod staff;

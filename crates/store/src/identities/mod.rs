@@ -101,6 +101,9 @@ pub enum IdentitySignIn {
     },
     /// The account is a newsroom account: it signs in by email.
     Staff,
+    /// The account is an editor's or admin's who holds a passkey while passkeys are required:
+    /// a provider is not a passkey, so it signs in with the passkey; nothing was written.
+    PasskeyRequired,
     /// The identity is not linked, or the account it was linked to is gone; nothing was written.
     Unknown,
     /// Registering: another account took the address meanwhile.
@@ -467,9 +470,22 @@ async fn open_session_in(
     .fetch_one(&mut **tx)
     .await?;
     let staff = active_staff > 0;
-    // Where a staff passkey requirement will be checked when passkeys exist: a provider's
-    // sign-in counts as the first factor only, so a staff member who must use a passkey
-    // would be sent to it here instead of getting a session.
+    // "Require passkeys" holds here as for the emailed link (`sign_in/complete.rs`): a member
+    // it applies to who holds a passkey gets no session from a provider.
+    if staff {
+        let role: String = sqlx::query_scalar(
+            "SELECT role FROM staff WHERE email_key = $1 AND deactivated_at IS NULL",
+        )
+        .bind(key.canonical())
+        .fetch_one(&mut **tx)
+        .await?;
+        let role: masthead_core::Role = role
+            .parse()
+            .map_err(|e: masthead_core::ParseError| StoreError::Corrupt(e.0))?;
+        if crate::passkeys::passkey_required_in(tx, &key.canonical(), role).await? {
+            return Ok(IdentitySignIn::PasskeyRequired);
+        }
+    }
     let now = now_ms();
     sqlx::query("UPDATE readers SET last_sign_in_at = $2 WHERE id = $1")
         .bind(reader_id)

@@ -463,6 +463,13 @@ pub(super) fn signed_in(
             Ok(res)
         }
         IdentitySignIn::Staff => Err(staff_refusal()),
+        IdentitySignIn::PasskeyRequired => Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "Sign in with your passkey",
+            "Your newsroom requires editors and admins to sign in with a passkey, and this account has one. Choose “Sign in with a passkey” on the sign-in page.",
+            ("/sign-in", "Go to the sign-in page"),
+        )
+        .into()),
         IdentitySignIn::AddressTaken | IdentitySignIn::Unknown => Err(Refusal::new(
             StatusCode::CONFLICT,
             "You already have an account",

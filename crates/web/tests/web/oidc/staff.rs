@@ -1,5 +1,6 @@
 //! Staff and providers: refused until an admin allows it on the settings page; then the
-//! session is a staff session as short as by email, and the sign-in is audited.
+//! session is a staff session as short as by email, the sign-in is audited, and "require
+//! passkeys" refuses a provider to a member who holds one.
 
 use masthead_core::Role;
 
@@ -68,6 +69,61 @@ async fn staff_use_providers_only_when_an_admin_allows_it_and_keep_the_staff_rul
     .await
     .unwrap();
     assert_eq!(audited, 1);
+
+    // Passkeys required of editors and admins, and alice holds one: a provider is not a
+    // passkey, so it opens no session (and writes nothing); the page says what to do.
+    let alice = app
+        .db
+        .store
+        .staff_by_email(&masthead_core::EmailAddress::parse("alice@example.org").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let key = masthead_store::passkeys::NewPasskey {
+        credential_id: "Y3JlZGVudGlhbC1vZi1hbGljZQ",
+        public_key: "cHVibGljLWtleQ",
+        alg: -7,
+        sign_count: 0,
+        name: "Alice's laptop",
+    };
+    app.db
+        .store
+        .add_passkey(&masthead_store::audit::Actor::cli(), &alice.id, &key)
+        .await
+        .unwrap();
+    app.db
+        .store
+        .change_settings(
+            &masthead_store::audit::Actor::cli(),
+            &[(masthead_store::passkeys::REQUIRE_PASSKEYS, "1".to_owned())],
+        )
+        .await
+        .unwrap();
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions")
+            .fetch_one(app.db.store.reader())
+            .await
+            .unwrap()
+    };
+    let before = sessions().await;
+    let locked = Browser::new();
+    let res = sign_in_with(&app, &locked, &idp, "alice").await;
+    assert_eq!(res.status(), 403);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Sign in with your passkey"), "{html}");
+    assert_eq!(sessions().await, before, "no session opened");
+    assert_eq!(locked.get(&app, "/newsroom").await.0, 303, "not signed in");
+    // Not required any more: the provider signs her in again.
+    app.db
+        .store
+        .change_settings(
+            &masthead_store::audit::Actor::cli(),
+            &[(masthead_store::passkeys::REQUIRE_PASSKEYS, "0".to_owned())],
+        )
+        .await
+        .unwrap();
+    let res = sign_in_with(&app, &Browser::new(), &idp, "alice").await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
 
     // Turned off again: refused at once, without a restart.
     let res = admin
