@@ -374,7 +374,7 @@ pub fn article(app: &AppState, a: &ArticleFull) -> ArticleView {
         updated_display: revised.map(|r| {
             masthead_core::schedule::dateline(masthead_store::from_ms(r), &app.config.time_zone)
         }),
-        body_html: a.body_html.clone(),
+        body_html: crate::photos::picture::inline_pictures(&a.body_html, &a.inline_variants),
         kicker: a.kicker.clone(),
         byline: a.byline.clone(),
         seo_title: a.seo_title.clone(),

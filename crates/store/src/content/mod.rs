@@ -140,6 +140,9 @@ pub struct ArticleFull {
     pub seo_description: String,
     /// Corrections and clarifications, oldest first.
     pub corrections: Vec<crate::newsroom::Correction>,
+    /// The variants of the article's inline photos (the lead's are on `card.lead_photo`):
+    /// pages turn the body's inline photos into `<picture>`s with them.
+    pub inline_variants: Vec<crate::photos::VariantRow>,
 }
 
 /// A photo to store with an article; `file` is the name under the media directory.
@@ -338,6 +341,18 @@ impl Store {
         .map(named_ref)
         .collect::<Result<_>>()?;
         let corrections = self.corrections_of(&card.id).await?;
+        let files: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT file FROM photos WHERE article_id = $1 AND role = 'inline' ORDER BY file",
+        )
+        .bind(&card.id)
+        .fetch_all(self.reader())
+        .await?;
+        let inline_variants = if files.is_empty() {
+            Vec::new()
+        } else {
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            self.variants_of(&files).await?
+        };
         let status: String = row.try_get("status")?;
         Ok(Some(ArticleFull {
             status: status
@@ -352,6 +367,7 @@ impl Store {
             seo_title: row.try_get("seo_title")?,
             seo_description: row.try_get("seo_description")?,
             corrections,
+            inline_variants,
             tags,
             card,
         }))

@@ -96,7 +96,9 @@ async fn render_article(
     let walled = matches!(view, View::Walled(_));
     let mut gated_html = None;
     if gated {
-        let (lead, rest) = split_lead_in(&article.body_html, app.wall.lead_paragraphs);
+        // The body as the page shows it (inline photos as pictures), split for the wall.
+        let body = std::mem::take(&mut article_view.body_html);
+        let (lead, rest) = split_lead_in(&body, app.wall.lead_paragraphs);
         if !walled {
             gated_html = Some(rest.to_owned());
         }

@@ -11,7 +11,7 @@
 //! - Imported photos are shown as today (their file) until their variants exist; the start
 //!   of the server queues the job for every original without variants.
 
-mod picture;
+pub(crate) mod picture;
 mod serve;
 
 pub use picture::{Frame, ImageRef, SourceView, picture};

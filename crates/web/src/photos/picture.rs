@@ -164,3 +164,131 @@ pub fn picture(p: &PhotoRow, frame: Frame) -> Option<PictureView> {
         },
     })
 }
+
+/// The body's inline photos as `<picture>`s: each `<figure class="inline-photo">` whose
+/// `<img>` shows an original that has full-frame variants gets a `<source>` per modern format
+/// and the JPEG fallback's `srcset`, lazy and async (inline photos are below the lead). The
+/// body is the sanitized HTML `masthead_core::markdown` wrote at save time, so its figures have
+/// one known shape; anything else is left as it is. Photos without variants keep their file.
+pub fn inline_pictures(body_html: &str, variants: &[VariantRow]) -> String {
+    const FIGURE: &str = "<figure class=\"inline-photo\"><img ";
+    if variants.is_empty() || !body_html.contains(FIGURE) {
+        return body_html.to_owned();
+    }
+    let mut out = String::with_capacity(body_html.len() + 1024);
+    let mut rest = body_html;
+    while let Some(at) = rest.find(FIGURE) {
+        let img_at = at + FIGURE.len() - "<img ".len();
+        out.push_str(&rest[..img_at]);
+        let Some(len) = rest[img_at..].find('>') else {
+            break;
+        };
+        let img = &rest[img_at..=img_at + len];
+        rest = &rest[img_at + len + 1..];
+        match picture_for(img, variants) {
+            Some(p) => out.push_str(&p),
+            None => out.push_str(img),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The value of `name="…"` in one tag (values are escaped: no `"` inside).
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let from = tag.find(&key)? + key.len();
+    let len = tag[from..].find('"')?;
+    Some(&tag[from..from + len])
+}
+
+fn picture_for(img: &str, variants: &[VariantRow]) -> Option<String> {
+    let file = attr(img, "src")?.strip_prefix("/media/")?;
+    let full: Vec<&VariantRow> = variants
+        .iter()
+        .filter(|v| v.original == file && v.aspect.is_empty())
+        .collect();
+    let mut jpegs: Vec<&VariantRow> = full
+        .iter()
+        .copied()
+        .filter(|v| v.format == "jpeg")
+        .collect();
+    jpegs.sort_by_key(|v| v.width);
+    let fallback = jpegs
+        .iter()
+        .copied()
+        .filter(|v| v.width <= 1280)
+        .max_by_key(|v| v.width)
+        .or_else(|| jpegs.first().copied())?;
+    const SIZES: &str = "(min-width: 56rem) 56rem, 100vw";
+    let mut html = String::from("<picture>");
+    for format in ["avif", "webp"] {
+        let mut vs: Vec<&VariantRow> = full
+            .iter()
+            .copied()
+            .filter(|v| v.format == format)
+            .collect();
+        if vs.is_empty() {
+            continue;
+        }
+        vs.sort_by_key(|v| v.width);
+        html.push_str(&format!(
+            "<source type=\"{}\" srcset=\"{}\" sizes=\"{SIZES}\">",
+            mime(format).unwrap_or("image/webp"),
+            srcset(&vs)
+        ));
+    }
+    html.push_str(&format!(
+        "<img src=\"{}\" srcset=\"{}\" sizes=\"{SIZES}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\"></picture>",
+        crate::views::media_url(&fallback.media_key),
+        srcset(&jpegs),
+        attr(img, "alt").unwrap_or(""),
+        fallback.width,
+        fallback.height
+    ));
+    Some(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(original: &str, width: i64, format: &str) -> VariantRow {
+        VariantRow {
+            original: original.into(),
+            aspect: String::new(),
+            crop: String::new(),
+            width,
+            height: width * 2 / 3,
+            format: format.into(),
+            media_key: format!("v/{original}-{width}.{format}"),
+            bytes: 1,
+        }
+    }
+
+    #[test]
+    fn inline_figures_with_variants_become_pictures_and_the_rest_stays() {
+        let body = "<p>One.</p>\n<figure class=\"inline-photo\"><img src=\"/media/ab/crane.png\" alt=\"A crane &quot;lifting&quot;\" width=\"1200\" height=\"800\" loading=\"lazy\"><figcaption>Quay 4</figcaption></figure>\n\
+                    <figure class=\"inline-photo\"><img src=\"/media/cd/none.png\" alt=\"No variants\" width=\"10\" height=\"10\" loading=\"lazy\"><figcaption>x</figcaption></figure>\n<p>Two <img src=\"/media/ab/crane.png\"></p>";
+        let variants = [
+            v("ab/crane.png", 640, "jpeg"),
+            v("ab/crane.png", 1280, "jpeg"),
+            v("ab/crane.png", 640, "webp"),
+            v("ab/crane.png", 1280, "webp"),
+        ];
+        let out = inline_pictures(body, &variants);
+        assert!(out.starts_with("<p>One.</p>\n<figure class=\"inline-photo\"><picture><source type=\"image/webp\" srcset=\"/media/v/ab/crane.png-640.webp 640w, /media/v/ab/crane.png-1280.webp 1280w\""), "{out}");
+        assert!(out.contains("<img src=\"/media/v/ab/crane.png-1280.jpeg\" srcset=\"/media/v/ab/crane.png-640.jpeg 640w, /media/v/ab/crane.png-1280.jpeg 1280w\""), "{out}");
+        assert!(out.contains("alt=\"A crane &quot;lifting&quot;\" width=\"1280\" height=\"853\" loading=\"lazy\" decoding=\"async\"></picture><figcaption>Quay 4</figcaption>"), "{out}");
+        // No variants: the figure as written; an image outside a figure: untouched.
+        assert!(
+            out.contains("<figure class=\"inline-photo\"><img src=\"/media/cd/none.png\""),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("<p>Two <img src=\"/media/ab/crane.png\"></p>"),
+            "{out}"
+        );
+        assert_eq!(inline_pictures(body, &[]), body);
+    }
+}

@@ -158,14 +158,13 @@ pub async fn live_preview(
     }
     let rendered =
         super::edit::render(&app, editing.as_ref().map(|a| a.id.as_str()), &draft.body).await?;
-    let lead_photo = match &editing {
-        Some(a) => app
-            .store
-            .article_for_preview(&a.id)
-            .await?
-            .and_then(|full| full.card.lead_photo),
+    // The stored article's photos: its lead, and the variants of its inline photos.
+    let stored = match &editing {
+        Some(a) => app.store.article_for_preview(&a.id).await?,
         None => None,
     };
+    let lead_photo = stored.as_ref().and_then(|f| f.card.lead_photo.clone());
+    let inline_variants = stored.map(|f| f.inline_variants).unwrap_or_default();
     let sections = app.sections().await?;
     let section = sections.iter().find(|s| s.slug == draft.section.trim());
     let authors = app.store.all_authors().await?;
@@ -217,6 +216,7 @@ pub async fn live_preview(
         seo_title: draft.seo_title.clone(),
         seo_description: draft.seo_description.clone(),
         corrections: Vec::new(),
+        inline_variants,
     };
     render_preview(
         &app,

@@ -229,6 +229,7 @@ async fn the_variants_job_remakes_only_what_a_crash_lost() {
 
 #[tokio::test]
 async fn imported_photos_show_their_file_until_their_variants_exist_and_get_them_from_rebuild() {
+    // Lead and inline photos alike.
     let app = spawn_app().await;
     let (_, html) = app.text(crate::newsroom::HARBOUR_PATH).await;
     assert!(
@@ -264,5 +265,22 @@ async fn imported_photos_show_their_file_until_their_variants_exist_and_get_them
         lead.contains("/media/v/"),
         "the variants replace the file on the cached page: {lead}"
     );
+    // The body's inline photo (the cab) too: a picture, lazy, with its caption kept.
+    let inline = html
+        .split("<figure class=\"inline-photo\">")
+        .nth(1)
+        .expect("the inline photo")
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert!(
+        inline.starts_with("<picture><source type=\"image/webp\" srcset=\"/media/v/"),
+        "{inline}"
+    );
+    assert!(
+        inline.contains("loading=\"lazy\" decoding=\"async\"></picture>"),
+        "{inline}"
+    );
+    assert!(inline.contains("Port Aldine Press Agency"), "{inline}");
     app.stop().await;
 }
