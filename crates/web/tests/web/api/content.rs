@@ -98,6 +98,37 @@ async fn bad_parameters_are_precise_json_errors() {
         (status, error_of(&v).0.as_str()),
         (405, "method_not_allowed")
     );
+    // A method the server does not recognise is the same 405 under /api/ (the document's
+    // contract; the site answers 501), naming the methods the path takes.
+    for (method, path, allow) in [
+        ("QUERY", "/api/v1/articles", "GET"),
+        ("X-PURGE", "/api/v1/admin/sections", "POST"),
+    ] {
+        let res = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(path),
+            )
+            .send()
+            .await
+            .unwrap();
+        let allowed = res.headers()["allow"].to_str().unwrap().to_owned();
+        assert!(allowed.contains(allow), "{method} {path}: Allow {allowed}");
+        let (status, v) = json_of(res).await;
+        assert_eq!(
+            (status, error_of(&v).0.as_str()),
+            (405, "method_not_allowed"),
+            "{method} {path}: {v}"
+        );
+    }
+    let res = app
+        .client
+        .request(reqwest::Method::from_bytes(b"QUERY").unwrap(), app.url("/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 501, "the site keeps RFC 9110's 501");
     // Search speaks the same error.
     let (status, v) = json_of(app.get("/api/v1/search?q=").await).await;
     assert_eq!((status, error_of(&v).0.as_str()), (400, "malformed"));
