@@ -243,6 +243,12 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/api/v1/admin/sections/{id}",
         "/api/v1/admin/tags",
         "/api/v1/admin/tags/{id}",
+        "/api/v1/admin/staff",
+        "/api/v1/admin/staff/{id}/role",
+        "/api/v1/admin/staff/{id}/deactivate",
+        "/api/v1/admin/staff/{id}/reactivate",
+        "/api/v1/admin/comments",
+        "/api/v1/admin/comments/{id}/decision",
     ] {
         assert!(paths.contains_key(p), "{p} is not described");
     }
@@ -250,5 +256,28 @@ async fn the_openapi_document_describes_every_endpoint() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    // Every reference names a schema the document holds.
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r);
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(r);
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{r} does not resolve"
+        );
+    }
     app.stop().await;
 }

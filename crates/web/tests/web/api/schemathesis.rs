@@ -36,8 +36,10 @@ async fn schemathesis_finds_nothing_against_the_openapi_document() {
                 "examples,coverage,fuzzing",
                 "--request-timeout",
                 "20",
+                // One worker: with two, Hypothesis's lambda-source cache (not thread-safe)
+                // fails a run now and then with "AST constructor recursion depth mismatch".
                 "--workers",
-                "2",
+                "1",
                 "--no-color",
                 "-H",
                 &auth,
@@ -75,6 +77,8 @@ async fn schemathesis_finds_nothing_against_the_openapi_document() {
         "not every one of the {operations} operations was tested:\n{report}"
     );
     assert!(report.contains(" passed"), "{report}");
+    // Nothing of the document was skipped for a reference it could not follow.
+    assert!(!report.contains("Unresolvable reference"), "{report}");
     // Articles it scheduled for later keep their publication jobs queued: declared.
     app.run_jobs_due_by(masthead_store::now_ms()).await;
     let counts = app.db.store.job_counts().await.unwrap();
