@@ -66,6 +66,9 @@ struct FileConfig {
     comments_close_after_days: Option<i64>,
     comments_on_delete: Option<String>,
     search_per_minute: Option<u32>,
+    /// The APIs' limits (`config/api.rs`).
+    api_per_minute: Option<u32>,
+    api_key_per_minute: Option<u32>,
     feed_items: Option<usize>,
     max_connections: Option<usize>,
     header_timeout_secs: Option<u64>,
@@ -352,6 +355,12 @@ impl Settings {
             }
         };
         web.oidc = oidc::providers(self.file.oidc.as_ref(), std::env::vars())?;
+        api::apply(
+            &mut web,
+            self.file.api_per_minute,
+            self.file.api_key_per_minute,
+            env,
+        )?;
         photos::apply(
             &mut web.photos,
             self.file.media_store.as_deref(),
@@ -452,6 +461,8 @@ impl Settings {
             comments = ?web.comments,
             server = ?web.server,
             search_per_minute = web.search_per_minute,
+            api_per_minute = web.api_per_minute,
+            api_key_per_minute = web.api_key_per_minute,
             feed_items = web.feeds.items,
             staff_session_hours = web.staff_session_hours,
             "effective configuration"
@@ -543,6 +554,7 @@ pub fn init_tracing(json: bool) {
     }
 }
 
+mod api;
 mod edition;
 mod oidc;
 mod photos;

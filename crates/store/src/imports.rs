@@ -42,6 +42,28 @@ impl Store {
         }))
     }
 
+    /// The path (`/section/slug`) of the published article an item of `source` became: where
+    /// the item's old address by id (WordPress's `/?p=123`) now redirects. `None` when the item
+    /// was not imported, or its article is not published.
+    pub async fn imported_article_path(
+        &self,
+        source: &str,
+        source_id: &str,
+    ) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT s.slug, a.slug FROM import_sources m JOIN articles a ON a.id = m.article_id \
+             JOIN sections s ON s.id = a.section_id \
+             WHERE m.source = $1 AND m.source_id = $2 AND {}",
+            crate::content::VISIBLE
+        );
+        let row: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(source)
+            .bind(source_id)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(row.map(|(section, slug)| format!("/{section}/{slug}")))
+    }
+
     /// Whether an article already has this slug (an import then picks another for a new item).
     pub async fn article_slug_taken(&self, slug: &str) -> Result<bool> {
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")

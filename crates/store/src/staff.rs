@@ -27,7 +27,7 @@ use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::{
     Result, Store, StoreError, Tx,
-    audit::{Actor, AuditEntry, record_audit},
+    audit::{Actor, ActorKind, AuditEntry, record_audit},
     jobs, now_ms,
     sessions::bump_sessions_epoch,
 };
@@ -421,6 +421,21 @@ impl Store {
 
     /// Deactivates a staff member and ends their staff sessions at once, on every node.
     pub async fn deactivate_staff(&self, actor: &Actor, id: &str) -> Result<StaffUpdate> {
+        let acting = (actor.kind == ActorKind::Staff)
+            .then_some(actor.id.as_deref())
+            .flatten();
+        self.deactivate_staff_acting_for(actor, acting, id).await
+    }
+
+    /// [`Self::deactivate_staff`] where the actor acts for a staff member other than itself
+    /// (an Admin API key, audited under its own name, acts for its creator): `acting` is that
+    /// member's id, whose own account the rule keeps them from deactivating.
+    pub async fn deactivate_staff_acting_for(
+        &self,
+        actor: &Actor,
+        acting: Option<&str>,
+        id: &str,
+    ) -> Result<StaffUpdate> {
         let mut tx = self.begin().await?;
         let Some(m) = member_in(&mut tx, id).await? else {
             tx.commit().await?;
@@ -430,7 +445,7 @@ impl Store {
             tx.commit().await?;
             return Ok(StaffUpdate::Unchanged(m));
         }
-        if actor.id.as_deref() == Some(id) {
+        if acting == Some(id) {
             tx.commit().await?;
             return Ok(StaffUpdate::OwnAccount);
         }

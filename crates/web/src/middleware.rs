@@ -79,8 +79,14 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     let is_api = req.uri().path().starts_with("/api/");
     let mut res = match method {
         Some(_) => next.run(req).await,
-        // RFC 9110 §15.6.2: a method the server does not recognise is answered 501, before
-        // any handler or fallback sees it (a 404 would suggest another path might work).
+        // Under /api/ the OpenAPI document is the contract: a method it does not list for a
+        // path is a 405 `method_not_allowed` with `Allow`, whether or not the method is one
+        // we recognise (`QUERY`, `X-ANYTHING`), so that a client sees one answer for "not
+        // here" (and Schemathesis's unsupported-method cases hold). The router answers it.
+        None if is_api => next.run(req).await,
+        // RFC 9110 §15.6.2: elsewhere, a method the server does not recognise is answered
+        // 501, before any handler or fallback sees it (a 404 would suggest another path
+        // might work).
         None => StatusCode::NOT_IMPLEMENTED.into_response(),
     };
     // A path that moved (a changed slug, a renamed section or tag) answers with a permanent

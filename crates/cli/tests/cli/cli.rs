@@ -217,6 +217,16 @@ async fn bad_settings_stop_serve_with_a_clear_message() {
         ),
         ("MASTHEAD_FEED_ITEMS", "0", "MASTHEAD_FEED_ITEMS=0"),
         (
+            "MASTHEAD_API_PER_MINUTE",
+            "lots",
+            "MASTHEAD_API_PER_MINUTE=lots is not a whole number",
+        ),
+        (
+            "MASTHEAD_API_KEY_PER_MINUTE",
+            "-5",
+            "MASTHEAD_API_KEY_PER_MINUTE=-5 is not a whole number",
+        ),
+        (
             "MASTHEAD_STAFF_SESSION_HOURS",
             "720",
             "MASTHEAD_STAFF_SESSION_HOURS=720: use a whole number of hours from 1 to 168",

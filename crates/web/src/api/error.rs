@@ -243,6 +243,12 @@ fn unknown_field(message: &str) -> Option<String> {
     Some(rest.split('`').next()?.to_owned())
 }
 
+/// The field serde names in "missing field `x`" (its path is the object that lacks it).
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
 /// A JSON body: `application/json`, at most [`BODY_LIMIT`] (counted while reading), parsed
 /// into `T` (which denies unknown fields). Each failure is its JSON error.
 pub struct ApiJson<T>(pub T);
@@ -284,6 +290,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     Category::Data => {
                         let msg = inner.to_string();
                         let field = unknown_field(&msg)
+                            .or_else(|| missing_field(&msg))
                             .map(|f| match serde_field(&path) {
                                 Some(p) if !p.ends_with(&f) => format!("{p}.{f}"),
                                 _ => f,

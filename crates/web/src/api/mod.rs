@@ -57,7 +57,16 @@ use crate::AppState;
         admin::taxonomy::list_tags,
         admin::taxonomy::create_tag,
         admin::taxonomy::update_tag,
+        admin::staff::list,
+        admin::staff::invite,
+        admin::staff::change_role,
+        admin::staff::deactivate,
+        admin::staff::reactivate,
+        admin::comments::queue,
+        admin::comments::decide,
     ),
+    // Schemas only parameters name (`IntoParams` does not collect them).
+    components(schemas(admin::comments::QueueList)),
     modifiers(&BearerKeys),
     tags(
         (name = "content", description = "Published articles, sections, tags, authors and search: public, cached."),
@@ -123,7 +132,7 @@ async fn not_found() -> error::ApiError {
 }
 
 pub fn routes() -> Router<AppState> {
-    use admin::{articles, taxonomy};
+    use admin::{articles, comments, staff, taxonomy};
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/articles", get(content::list_articles))
@@ -163,6 +172,21 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/admin/tags/{id}",
             axum::routing::put(taxonomy::update_tag),
+        )
+        .route("/api/v1/admin/staff", get(staff::list).post(staff::invite))
+        .route("/api/v1/admin/staff/{id}/role", post(staff::change_role))
+        .route(
+            "/api/v1/admin/staff/{id}/deactivate",
+            post(staff::deactivate),
+        )
+        .route(
+            "/api/v1/admin/staff/{id}/reactivate",
+            post(staff::reactivate),
+        )
+        .route("/api/v1/admin/comments", get(comments::queue))
+        .route(
+            "/api/v1/admin/comments/{id}/decision",
+            post(comments::decide),
         )
         .route("/api/{*rest}", any(not_found))
         .layer(axum::middleware::from_fn(error::json_errors))

@@ -1,5 +1,6 @@
 //! Reader pages: front, section, tag, author and article pages. Each is rendered on a cache
-//! miss and then served from the page cache (see `cache.rs`) until the content changes.
+//! miss and then served from the page cache (see `cache.rs`) until the content changes. The
+//! front page also answers WordPress's `/?p=ID` of an imported post with a 301 to its article.
 
 mod article;
 mod json_ld;
@@ -92,10 +93,34 @@ impl Variant {
     }
 }
 
+/// The front page's query: WordPress's address of a post by id (`/?p=123`), which sites moved
+/// from WordPress still have in old links and search engines.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FrontQuery {
+    p: Option<String>,
+}
+
 pub async fn front_page(
     State(app): State<AppState>,
     headers: HeaderMap,
+    Query(q): Query<FrontQuery>,
 ) -> Result<Response, WebError> {
+    // An imported WordPress post's `/?p=ID` is a permanent redirect to its article (the id is
+    // the export's `wp:post_id`, kept by the import, `masthead_store::imports`). An id that
+    // names no published imported post shows the front page, as any unknown query does.
+    if let Some(id) = q.p.as_deref().map(str::trim)
+        && !id.is_empty()
+        && id.len() <= 20
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && let Some(path) = app.store.imported_article_path("wordpress", id).await?
+    {
+        // 301, as WordPress itself answers for its old links (and as crawlers expect).
+        return Ok((
+            axum::http::StatusCode::MOVED_PERMANENTLY,
+            [(axum::http::header::LOCATION, path)],
+        )
+            .into_response());
+    }
     let v = Variant::of(&app, &headers);
     let page = app
         .cache

@@ -313,3 +313,49 @@ async fn a_path_that_moved_redirects_wherever_its_404_came_from() {
     assert_eq!(app.get("/city/never-was").await.status(), 404);
     app.stop().await;
 }
+
+/// WordPress's address of a post by id (`/?p=ID`): an imported, published post's is a 301 to
+/// its article; a draft's, an id never imported, or a `p` that is not an id shows the front
+/// page. The import is the real one, of the import crate's WXR fixture.
+#[tokio::test]
+async fn an_imported_wordpress_posts_old_p_link_redirects_to_its_article() {
+    let app = spawn_app().await;
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../import/tests/fixtures/wordpress-export.xml");
+    let report = masthead_import::import_platform(
+        &app.db.store,
+        masthead_import::Platform::WordPress,
+        &file,
+        masthead_import::PlatformOptions {
+            media_out: app.db.data_dir().join("media"),
+            media_in: None,
+            dry_run: false,
+            pages: masthead_import::PagesPolicy::Skip,
+        },
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.imported >= 3, "{report:#?}");
+    for (p, to) in [
+        ("10", "/city/tram-line-opens"),
+        ("11", "/news/cafe-reopens"),
+        (" 10 ", "/city/tram-line-opens"),
+    ] {
+        let res = app.get(&format!("/?p={p}")).await;
+        assert_eq!(res.status(), 301, "?p={p}");
+        assert_eq!(crate::common::browser::location(&res), to, "?p={p}");
+        assert_eq!(app.get(to).await.status(), 200, "{to}");
+    }
+    // 14 is a draft; 13 a page (skipped); 99 never existed; the rest are not ids.
+    let long = "9".repeat(40);
+    for p in ["14", "13", "99", "", "abc", "10abc", "-10", long.as_str()] {
+        let res = app.get(&format!("/?p={p}")).await;
+        assert_eq!(res.status(), 200, "?p={p}");
+        assert!(
+            res.text().await.unwrap().contains("Athletic win the derby"),
+            "?p={p}: the front page"
+        );
+    }
+    app.stop().await;
+}

@@ -156,11 +156,11 @@ pub struct ListParams {
     limit: Option<String>,
 }
 
-pub(super) fn base(app: &AppState) -> &str {
+pub(crate) fn base(app: &AppState) -> &str {
     app.config.public_url.trim_end_matches('/')
 }
 
-pub(super) fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()

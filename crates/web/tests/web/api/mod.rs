@@ -1,6 +1,7 @@
 //! The Content and Admin APIs end to end, on both backends: the Content API's answers, paging,
 //! filters, caching and the wall (`content.rs`); the Admin API's keys, scopes, writes and bad
-//! input (`admin.rs`, `bad_input.rs`); keys in the newsroom (`keys.rs`); and Schemathesis
+//! input (`admin.rs`, `bad_input.rs`), staff (`staff.rs`) and comment moderation
+//! (`moderation.rs`); keys in the newsroom (`keys.rs`); and Schemathesis
 //! against the OpenAPI document (`schemathesis.rs`).
 
 use crate::common::{TestApp, spawn_app};
@@ -11,7 +12,9 @@ mod admin;
 mod bad_input;
 mod content;
 mod keys;
+mod moderation;
 mod schemathesis;
+mod staff;
 
 /// Makes `creator` staff with `creator_role` (if new) and a key of `role` made by them,
 /// through the store (as the newsroom page does); returns the token.
