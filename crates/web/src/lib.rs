@@ -266,7 +266,8 @@ fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         // 1 MiB for every request but the photo upload, which sets its own limit (`photos`).
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(newsroom::upload_routes(&state));
+        .merge(newsroom::upload_routes(&state))
+        .merge(api::admin::photos::routes(&state));
     around_every_request(routes, state)
 }
 

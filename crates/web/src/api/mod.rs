@@ -64,6 +64,7 @@ use crate::AppState;
         admin::staff::reactivate,
         admin::comments::queue,
         admin::comments::decide,
+        admin::photos::upload,
     ),
     // Schemas only parameters name (`IntoParams` does not collect them).
     components(schemas(admin::comments::QueueList)),

@@ -11,6 +11,7 @@
 //! - Imported photos are shown as today (their file) until their variants exist; the start
 //!   of the server queues the job for every original without variants.
 
+pub(crate) mod ingest;
 pub(crate) mod picture;
 mod serve;
 

@@ -2,12 +2,11 @@
 //! acting with its role through the newsroom's own store functions and rules, every write in
 //! the audit log under the key's name. One file per resource: articles (`articles.rs`),
 //! sections and tags (`taxonomy.rs`), staff (`staff.rs`, admins), comment moderation
-//! (`comments.rs`, moderating roles).
-//!
-//! Photo uploads are being built with the newsroom's photo library; the Admin API will gain
-//! `POST /api/v1/admin/photos` on top of its store functions once they land (not stubbed here).
+//! (`comments.rs`, moderating roles), photo uploads (`photos.rs`, writing roles, the one route
+//! with a body above 1 MiB).
 
 pub mod articles;
 pub mod comments;
+pub mod photos;
 pub mod staff;
 pub mod taxonomy;

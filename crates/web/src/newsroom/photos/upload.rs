@@ -3,9 +3,8 @@
 //!
 //! The file is streamed to `DATA/tmp/upload-…` and hashed (SHA-256) on the way; the byte limit
 //! is enforced while streaming, the pixel limit and the type from the header by
-//! `masthead_media::probe` before anything is decoded. The temporary file is removed on every
-//! path ([`TempUpload`]'s `Drop`); the original is then written to the media store under
-//! `originals/`, and the library row and its variants job in one transaction.
+//! `masthead_media::probe` before anything is decoded (`crate::photos::ingest`, shared with the
+//! Admin API). The temporary file is removed on every path ([`TempUpload`]'s `Drop`).
 
 use std::path::PathBuf;
 
@@ -14,7 +13,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
-use masthead_store::photos::{NewUpload, Uploaded};
+use masthead_store::photos::Uploaded;
 use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 
@@ -22,6 +21,7 @@ use crate::{
     AppState,
     error::{Refusal, WebError},
     newsroom::articles::{Writer, page, staff_member},
+    photos::ingest::{Ingested, ingest, sentence},
     session::cookies,
 };
 
@@ -77,19 +77,6 @@ enum Refused {
     /// (status, message)
     Form(StatusCode, String),
     Csrf,
-}
-
-fn sentence(message: impl std::fmt::Display) -> String {
-    let m = message.to_string();
-    let mut c = m.chars();
-    match c.next() {
-        Some(first) => format!(
-            "{}{}.",
-            first.to_uppercase(),
-            c.as_str().trim_end_matches('.')
-        ),
-        None => m,
-    }
 }
 
 pub async fn upload(
@@ -239,78 +226,12 @@ async fn store_upload(
         .await
         .map_err(|e| WebError::Internal(anyhow::anyhow!("reading the upload back: {e}")))?;
     drop(temp);
-    let limits = app.config.photos.limits;
-    let probe = match masthead_media::probe(&bytes, &limits) {
-        Ok(p) => p,
-        Err(e) => {
-            return render_form(
-                app,
-                headers,
-                staff,
-                StatusCode::BAD_REQUEST,
-                Some(sentence(e)),
-            )
-            .await;
+    let (id, notice) = match ingest(app, bytes, hash, size, &staff.actor()).await? {
+        Ingested::Kept(Uploaded::New(id)) => (id, "uploaded"),
+        Ingested::Kept(Uploaded::Duplicate(id)) => (id, "duplicate"),
+        Ingested::Refused(message) => {
+            return render_form(app, headers, staff, StatusCode::BAD_REQUEST, Some(message)).await;
         }
     };
-    // A full decode at the smallest size: a truncated or corrupt file is refused now, with
-    // the reason, rather than failing later in the variants job (about a second for 24 MP).
-    let bytes = std::sync::Arc::new(bytes);
-    let check = {
-        let bytes = bytes.clone();
-        let width = probe.width.min(320);
-        tokio::task::spawn_blocking(move || {
-            masthead_media::make_variants(
-                &bytes,
-                &limits,
-                None,
-                &[width],
-                &[masthead_media::Format::Jpeg],
-            )
-        })
-        .await
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("checking an upload: {e}")))?
-    };
-    if let Err(e) = check {
-        return render_form(
-            app,
-            headers,
-            staff,
-            StatusCode::BAD_REQUEST,
-            Some(sentence(e)),
-        )
-        .await;
-    }
-    let key = format!(
-        "{}{}/{hash}.{}",
-        crate::photos::ORIGINALS,
-        &hash[..2],
-        probe.format.extension()
-    );
-    let media = crate::photos::media_store(&app.config, &app.store);
-    media.put(&key, &bytes).await?;
-    let embedded = probe.embedded;
-    let up = NewUpload {
-        file: key,
-        content_hash: hash,
-        width: probe.width,
-        height: probe.height,
-        format: probe.format.extension().to_owned(),
-        bytes: size,
-        embedded_caption: embedded.caption.unwrap_or_default(),
-        embedded_credit: embedded.credit.unwrap_or_default(),
-        embedded_copyright: embedded.copyright.unwrap_or_default(),
-    };
-    let notice = match app.store.add_library_photo(&up, &staff.actor()).await? {
-        Uploaded::New(id) => {
-            app.jobs_wake.notify_one();
-            (id, "uploaded")
-        }
-        Uploaded::Duplicate(id) => (id, "duplicate"),
-    };
-    Ok(Redirect::to(&format!(
-        "/newsroom/photos/{}?notice={}",
-        notice.0, notice.1
-    ))
-    .into_response())
+    Ok(Redirect::to(&format!("/newsroom/photos/{id}?notice={notice}")).into_response())
 }

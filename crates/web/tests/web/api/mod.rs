@@ -1,7 +1,7 @@
 //! The Content and Admin APIs end to end, on both backends: the Content API's answers, paging,
 //! filters, caching and the wall (`content.rs`); the Admin API's keys, scopes, writes and bad
 //! input (`admin.rs`, `bad_input.rs`), staff (`staff.rs`) and comment moderation
-//! (`moderation.rs`); keys in the newsroom (`keys.rs`); and Schemathesis
+//! (`moderation.rs`), photo uploads (`photos.rs`); keys in the newsroom (`keys.rs`); and Schemathesis
 //! against the OpenAPI document (`schemathesis.rs`).
 
 use crate::common::{TestApp, spawn_app};
@@ -13,6 +13,7 @@ mod bad_input;
 mod content;
 mod keys;
 mod moderation;
+mod photos;
 mod schemathesis;
 mod staff;
 
