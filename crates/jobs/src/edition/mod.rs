@@ -238,7 +238,8 @@ pub async fn dns_records(
     Ok(keys.dns_records()?)
 }
 
-/// The edition dated `date`, composed from the database as it is now.
+/// The edition dated `date`, composed from the database as it is now, with the editor's
+/// curation of that date (introduction, dropped, pinned and reordered stories) applied.
 pub async fn compose(
     store: &Store,
     site: &SiteSettings,
@@ -255,7 +256,14 @@ pub async fn compose(
         .into_iter()
         .map(|s| (s.slug, s.name))
         .collect();
-    Ok(rules::compose(date, candidates, &sections))
+    let curation = store
+        .edition_curation(&date.to_string())
+        .await?
+        .map(|c| c.curation)
+        .unwrap_or_default();
+    Ok(rules::curation::compose_curated(
+        date, candidates, &sections, &curation,
+    ))
 }
 
 /// The per-reader parts of one message.

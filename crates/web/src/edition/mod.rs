@@ -235,12 +235,21 @@ pub async fn metrics_text(app: &AppState) -> Result<String, WebError> {
         return Ok(out);
     };
     let p = app.store.edition_progress(&latest.id).await?;
+    // The readers on its list who have turned the edition off since (as the newsroom shows).
+    let unsubscribed: i64 = app
+        .store
+        .edition_unsubscribed_by_domain(&latest.id)
+        .await?
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
     for (status, n) in [
         ("queued", p.queued),
         ("sent", p.sent),
         ("failed", p.failed),
         ("bounced", p.bounced),
         ("skipped", p.skipped),
+        ("unsubscribed", unsubscribed),
     ] {
         out.push_str(&format!(
             "masthead_edition_deliveries{{status=\"{status}\"}} {n}\n"
