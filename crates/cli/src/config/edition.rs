@@ -90,5 +90,11 @@ pub fn edition_settings() -> anyhow::Result<EditionSettings> {
         );
     }
     s.unsubscribe_mailto = env("MASTHEAD_EDITION_UNSUBSCRIBE_MAILTO");
+    s.soft_bounce_limit = positive(
+        "MASTHEAD_EDITION_SOFT_BOUNCE_LIMIT",
+        s.soft_bounce_limit as u64,
+    )? as i64;
+    s.feedback.inbound = env("MASTHEAD_EDITION_FEEDBACK_SECRET").filter(|v| !v.trim().is_empty());
+    s.feedback.mailgun = env("MASTHEAD_MAILGUN_SIGNING_KEY").filter(|v| !v.trim().is_empty());
     Ok(s)
 }

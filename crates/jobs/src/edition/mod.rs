@@ -67,6 +67,30 @@ pub struct EditionSettings {
     pub dkim_selector: String,
     pub dkim_ed25519: bool,
     pub unsubscribe_mailto: Option<String>,
+    /// Soft bounces in a row (editions) that suppress an address.
+    pub soft_bounce_limit: i64,
+    /// The secrets of the bounce and complaint endpoints (`web::edition::feedback`).
+    pub feedback: FeedbackSecrets,
+}
+
+/// Secrets of the inbound bounce endpoints; `None` turns an endpoint off (404). Masked in
+/// `Debug`, so the effective configuration can be logged.
+#[derive(Clone, Default)]
+pub struct FeedbackSecrets {
+    /// `Authorization: Bearer …` of `POST /edition/feedback/inbound` (DSN/ARF messages).
+    pub inbound: Option<String>,
+    /// Mailgun's webhook signing key (`POST /edition/feedback/mailgun`).
+    pub mailgun: Option<String>,
+}
+
+impl std::fmt::Debug for FeedbackSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mask = |s: &Option<String>| if s.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("FeedbackSecrets")
+            .field("inbound", &mask(&self.inbound))
+            .field("mailgun", &mask(&self.mailgun))
+            .finish()
+    }
 }
 
 impl Default for EditionSettings {
@@ -86,6 +110,8 @@ impl Default for EditionSettings {
             dkim_selector: "masthead".to_owned(),
             dkim_ed25519: false,
             unsubscribe_mailto: None,
+            soft_bounce_limit: 3,
+            feedback: FeedbackSecrets::default(),
         }
     }
 }

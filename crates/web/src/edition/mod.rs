@@ -13,6 +13,8 @@
 //!   address bounced or complained) and turns the edition back on; the account page shows
 //!   the suppression and its reason.
 
+pub mod feedback;
+
 use axum::{
     extract::{Query, State},
     http::{HeaderMap, StatusCode},
@@ -37,6 +39,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/edition/unsubscribe", get(confirm_page).post(unsubscribe))
         .route("/edition/resubscribe", post(resubscribe))
         .route("/account/edition/resume", post(resume))
+        .merge(feedback::routes())
 }
 
 #[derive(Debug, Deserialize)]

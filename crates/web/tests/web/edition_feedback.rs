@@ -1,0 +1,263 @@
+//! Asynchronous bounces and complaints (issue 15), on both backends: DSN and ARF messages
+//! (original fixtures in crates/mail/tests/fixtures) POSTed to the inbound endpoint, Mailgun
+//! webhooks with their HMAC signature, soft bounces in a row, reports for addresses we never
+//! sent to, and forged requests.
+
+use hmac::{Hmac, Mac};
+use jiff::civil::Date;
+use masthead_core::EmailAddress;
+use masthead_mail::testing::SmtpServer;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::common::{TestApp, spawn_app_with};
+
+const DSN: &str = include_str!("../../../mail/tests/fixtures/dsn_hard_and_soft.eml");
+const ARF: &str = include_str!("../../../mail/tests/fixtures/arf_abuse.eml");
+const SECRET: &str = "inbound-test-secret-8d1f";
+const MAILGUN_KEY: &str = "mailgun-test-signing-key";
+
+async fn spawn(smtp: &SmtpServer) -> TestApp {
+    let url = smtp.url.clone();
+    spawn_app_with(move |c| {
+        c.smtp_url = Some(url);
+        c.mail_from = "The Test Tribune <news@tribune.example>".into();
+        c.edition.soft_bounce_limit = 2;
+        c.edition.feedback.inbound = Some(SECRET.to_owned());
+        c.edition.feedback.mailgun = Some(MAILGUN_KEY.to_owned());
+    })
+    .await
+}
+
+/// Sends the edition of `date` to everyone opted in, to the end.
+async fn send(app: &TestApp, date: Date) {
+    masthead_jobs::edition::start(&app.state.jobs, date)
+        .await
+        .unwrap();
+    app.run_due_jobs().await;
+}
+
+async fn readers(app: &TestApp, list: &[&str]) {
+    let emails: Vec<EmailAddress> = list
+        .iter()
+        .map(|a| EmailAddress::parse(a).unwrap())
+        .collect();
+    app.db
+        .store
+        .add_readers_for_tests(&emails, true)
+        .await
+        .unwrap();
+}
+
+async fn suppression(app: &TestApp, email: &str) -> Option<String> {
+    let address = EmailAddress::parse(email).unwrap();
+    app.db
+        .store
+        .suppression(&address)
+        .await
+        .unwrap()
+        .map(|s| s.reason)
+}
+
+async fn inbound(app: &TestApp, secret: Option<&str>, body: &str) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(app.url("/edition/feedback/inbound"))
+        .header("content-type", "message/rfc822")
+        .body(body.to_owned());
+    if let Some(s) = secret {
+        req = req.bearer_auth(s);
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn dsn_and_arf_reports_suppress_and_strangers_are_ignored() {
+    let smtp = SmtpServer::start();
+    let app = spawn(&smtp).await;
+    readers(
+        &app,
+        &[
+            "gone.reader@example.net",
+            "full.box@example.org",
+            "annoyed@example.com",
+        ],
+    )
+    .await;
+    // Forged or unconfigured: 401 with a JSON error, nothing recorded (before anything is sent,
+    // and after).
+    send(&app, Date::constant(2026, 7, 15)).await;
+    let (status, body) = inbound(&app, None, DSN).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "missing or wrong bearer secret");
+    assert_eq!(inbound(&app, Some("guess"), DSN).await.0, 401);
+    assert_eq!(suppression(&app, "gone.reader@example.net").await, None);
+
+    let (status, body) = inbound(&app, Some(SECRET), DSN).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["recipients"],
+        json!([
+            { "recipient": "gone.reader@example.net", "outcome": "suppressed" },
+            { "recipient": "full.box@example.org", "outcome": "counted" },
+        ])
+    );
+    assert_eq!(
+        suppression(&app, "gone.reader@example.net")
+            .await
+            .as_deref(),
+        Some("bounce")
+    );
+    let detail = app
+        .db
+        .store
+        .suppression(&EmailAddress::parse("gone.reader@example.net").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .detail;
+    assert!(
+        detail.contains("5.1.1") && detail.contains("does not exist"),
+        "{detail}"
+    );
+    assert_eq!(
+        suppression(&app, "full.box@example.org").await,
+        None,
+        "one soft bounce"
+    );
+
+    let (status, body) = inbound(&app, Some(SECRET), ARF).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["recipients"][0]["outcome"], "suppressed");
+    assert_eq!(
+        suppression(&app, "annoyed@example.com").await.as_deref(),
+        Some("complaint")
+    );
+    // The account page tells the reader why, and offers to resume.
+    let browser = app.reader("annoyed@example.com").await;
+    let (_, html) = browser.get(&app, "/account").await;
+    assert!(
+        html.contains("We stopped sending the Daily Edition"),
+        "{html}"
+    );
+
+    // A report for an address we never sent to is ignored.
+    let stranger = DSN.replace("gone.reader@example.net", "stranger@example.net");
+    let (status, body) = inbound(&app, Some(SECRET), &stranger).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["recipients"][0],
+        json!({ "recipient": "stranger@example.net", "outcome": "ignored" })
+    );
+    assert_eq!(suppression(&app, "stranger@example.net").await, None);
+    // Ordinary mail is not a report.
+    let plain =
+        "From: a@example.com\r\nTo: bounces@tribune.example\r\nSubject: hi\r\n\r\nHello\r\n";
+    let (status, body) = inbound(&app, Some(SECRET), plain).await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"].as_str().unwrap().contains("RFC 3464"),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn soft_bounces_suppress_after_the_limit_in_a_row() {
+    let smtp = SmtpServer::start();
+    let app = spawn(&smtp).await;
+    readers(&app, &["full.box@example.org"]).await;
+    send(&app, Date::constant(2026, 7, 15)).await;
+    let soft = DSN.replace("gone.reader@example.net", "nobody.sent@example.invalid");
+    let counted = |b: &Value| b["recipients"][1]["outcome"].clone();
+    let (_, body) = inbound(&app, Some(SECRET), &soft).await;
+    assert_eq!(counted(&body), "counted");
+    // The same edition reported twice counts once.
+    let (_, body) = inbound(&app, Some(SECRET), &soft).await;
+    assert_eq!(counted(&body), "counted");
+    assert_eq!(suppression(&app, "full.box@example.org").await, None);
+    // The next edition bounces softly too: two in a row, suppressed (limit 2).
+    send(&app, Date::constant(2026, 7, 16)).await;
+    let (_, body) = inbound(&app, Some(SECRET), &soft).await;
+    assert_eq!(counted(&body), "suppressed", "{body}");
+    assert_eq!(
+        suppression(&app, "full.box@example.org").await.as_deref(),
+        Some("bounce")
+    );
+    app.stop().await;
+}
+
+fn mailgun_body(key: &str, timestamp: i64, event: Value) -> Value {
+    let token = "5f1c0d3b9e2a47c6a1d8e0f2b3c4d5e6f7a8b9c0d1e2f3a4b5";
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(token.as_bytes());
+    let signature: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    json!({
+        "signature": { "timestamp": timestamp.to_string(), "token": token, "signature": signature },
+        "event-data": event,
+    })
+}
+
+async fn mailgun(app: &TestApp, body: &Value) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(app.url("/edition/feedback/mailgun"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn mailgun_webhooks_are_checked_by_their_signature() {
+    let smtp = SmtpServer::start();
+    let app = spawn(&smtp).await;
+    readers(&app, &["ana@example.com", "ben@example.com"]).await;
+    send(&app, Date::constant(2026, 7, 15)).await;
+    let now = masthead_store::now_ms() / 1000;
+    let complaint = json!({ "event": "complained", "recipient": "ana@example.com" });
+
+    // Forged: signed with another key, or stale, or unsigned.
+    let (status, body) = mailgun(&app, &mailgun_body("not-the-key", now, complaint.clone())).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "wrong or stale Mailgun signature");
+    let stale = mailgun_body(MAILGUN_KEY, now - 3600, complaint.clone());
+    assert_eq!(mailgun(&app, &stale).await.0, 401);
+    assert_eq!(
+        mailgun(&app, &json!({ "event-data": complaint })).await.0,
+        401
+    );
+    assert_eq!(suppression(&app, "ana@example.com").await, None);
+
+    let (status, body) = mailgun(&app, &mailgun_body(MAILGUN_KEY, now, complaint)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["recipients"][0]["outcome"], "suppressed");
+    assert_eq!(
+        suppression(&app, "ana@example.com").await.as_deref(),
+        Some("complaint")
+    );
+
+    let temporary = json!({
+        "event": "failed", "severity": "temporary", "recipient": "ben@example.com",
+        "delivery-status": { "code": 452, "description": "mailbox full" },
+    });
+    let (_, body) = mailgun(&app, &mailgun_body(MAILGUN_KEY, now, temporary)).await;
+    assert_eq!(body["recipients"][0]["outcome"], "counted");
+    let permanent = json!({
+        "event": "failed", "severity": "permanent", "recipient": "ben@example.com",
+        "delivery-status": { "code": 550, "description": "no such user" },
+    });
+    let (_, body) = mailgun(&app, &mailgun_body(MAILGUN_KEY, now, permanent)).await;
+    assert_eq!(body["recipients"][0]["outcome"], "suppressed");
+    assert_eq!(
+        suppression(&app, "ben@example.com").await.as_deref(),
+        Some("bounce")
+    );
+    app.stop().await;
+}
