@@ -81,6 +81,8 @@ pub struct FeedbackSecrets {
     pub inbound: Option<String>,
     /// Mailgun's webhook signing key (`POST /edition/feedback/mailgun`).
     pub mailgun: Option<String>,
+    /// `user:password` of Postmark's webhook basic auth (`POST /edition/feedback/postmark`).
+    pub postmark: Option<String>,
 }
 
 impl std::fmt::Debug for FeedbackSecrets {
@@ -89,6 +91,7 @@ impl std::fmt::Debug for FeedbackSecrets {
         f.debug_struct("FeedbackSecrets")
             .field("inbound", &mask(&self.inbound))
             .field("mailgun", &mask(&self.mailgun))
+            .field("postmark", &mask(&self.postmark))
             .finish()
     }
 }

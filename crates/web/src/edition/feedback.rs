@@ -11,9 +11,14 @@
 //!   HMAC-SHA256 under `MASTHEAD_MAILGUN_SIGNING_KEY` over `timestamp + token`, in constant
 //!   time, and refused when the timestamp is more than 15 minutes away (a replayed request).
 //!
-//! Both answer JSON: 200 with what was done per recipient, 401 `{"error": …}` for a missing
+//! - `POST /edition/feedback/postmark`: Postmark's bounce and spam-complaint webhooks, with
+//!   the HTTP basic auth configured in Postmark (`MASTHEAD_POSTMARK_WEBHOOK_AUTH=user:password`,
+//!   compared in constant time). `HardBounce`, `BadEmailAddress` are hard; `SoftBounce`,
+//!   `Transient`, `DnsError` soft; `SpamComplaint` a complaint; other types are ignored.
+//!
+//! All answer JSON: 200 with what was done per recipient, 401 `{"error": …}` for a missing
 //! or wrong secret or signature (a forged request), 422 for a body that is not a report, 404
-//! when the endpoint's secret is not configured. SES (SNS signatures), Postmark and SendGrid
+//! when the endpoint's secret is not configured. SES (SNS signatures) and SendGrid (ECDSA)
 //! webhooks are not built yet.
 
 use axum::{
@@ -40,6 +45,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/edition/feedback/inbound", post(inbound))
         .route("/edition/feedback/mailgun", post(mailgun))
+        .route("/edition/feedback/postmark", post(postmark))
 }
 
 fn json_error(status: StatusCode, message: &str) -> Response {
@@ -218,6 +224,70 @@ pub async fn mailgun(State(app): State<AppState>, body: Bytes) -> Result<Respons
             .unwrap_or("reported by Mailgun")
     );
     let outcome = apply(&app, "mailgun", recipient, kind, detail.trim()).await?;
+    Ok(
+        Json(json!({ "recipients": [{ "recipient": recipient, "outcome": outcome }] }))
+            .into_response(),
+    )
+}
+
+/// Whether the request carries Postmark's configured basic auth (`user:password`).
+fn basic_auth_ok(headers: &HeaderMap, expected: &str) -> bool {
+    use base64::Engine as _;
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok())
+        .is_some_and(|given| secrets_equal(&given, expected))
+}
+
+pub async fn postmark(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let Some(auth) = app.jobs.edition.settings.feedback.postmark.clone() else {
+        return Ok(json_error(
+            StatusCode::NOT_FOUND,
+            "the Postmark webhook is not configured",
+        ));
+    };
+    if !basic_auth_ok(&headers, &auth) {
+        tracing::warn!("a Postmark webhook with missing or wrong credentials; refused");
+        return Ok(json_error(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong basic auth",
+        ));
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return Ok(json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a JSON webhook body",
+        ));
+    };
+    let kind = match (v["RecordType"].as_str(), v["Type"].as_str()) {
+        (Some("SpamComplaint"), _) | (_, Some("SpamComplaint")) => FeedbackKind::Complaint,
+        (_, Some("HardBounce" | "BadEmailAddress")) => FeedbackKind::Hard,
+        (_, Some("SoftBounce" | "Transient" | "DnsError")) => FeedbackKind::Soft,
+        _ => return Ok(Json(json!({ "recipients": [] })).into_response()),
+    };
+    let Some(recipient) = v["Email"].as_str() else {
+        return Ok(json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Email is missing",
+        ));
+    };
+    let detail = v["Details"]
+        .as_str()
+        .filter(|d| !d.is_empty())
+        .or(v["Description"].as_str())
+        .unwrap_or("reported by Postmark");
+    let outcome = apply(&app, "postmark", recipient, kind, detail).await?;
     Ok(
         Json(json!({ "recipients": [{ "recipient": recipient, "outcome": outcome }] }))
             .into_response(),

@@ -1,6 +1,6 @@
 //! Asynchronous bounces and complaints (issue 15), on both backends: DSN and ARF messages
 //! (original fixtures in crates/mail/tests/fixtures) POSTed to the inbound endpoint, Mailgun
-//! webhooks with their HMAC signature, soft bounces in a row, reports for addresses we never
+//! webhooks with their HMAC signature, Postmark webhooks with basic auth, soft bounces in a row, reports for addresses we never
 //! sent to, and forged requests.
 
 use hmac::{Hmac, Mac};
@@ -25,6 +25,7 @@ async fn spawn(smtp: &SmtpServer) -> TestApp {
         c.edition.soft_bounce_limit = 2;
         c.edition.feedback.inbound = Some(SECRET.to_owned());
         c.edition.feedback.mailgun = Some(MAILGUN_KEY.to_owned());
+        c.edition.feedback.postmark = Some("postmark:hook-pass-41".to_owned());
     })
     .await
 }
@@ -259,5 +260,66 @@ async fn mailgun_webhooks_are_checked_by_their_signature() {
         suppression(&app, "ben@example.com").await.as_deref(),
         Some("bounce")
     );
+    app.stop().await;
+}
+
+async fn postmark(app: &TestApp, auth: Option<(&str, &str)>, body: &Value) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(app.url("/edition/feedback/postmark"))
+        .json(body);
+    if let Some((u, p)) = auth {
+        req = req.basic_auth(u, Some(p));
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn postmark_webhooks_need_their_basic_auth() {
+    let smtp = SmtpServer::start();
+    let app = spawn(&smtp).await;
+    readers(&app, &["cy@example.com", "di@example.com"]).await;
+    send(&app, Date::constant(2026, 7, 15)).await;
+    let hard = json!({
+        "RecordType": "Bounce", "Type": "HardBounce", "TypeCode": 1, "Email": "cy@example.com",
+        "Description": "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+        "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+    });
+    let (status, body) = postmark(&app, None, &hard).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "missing or wrong basic auth");
+    assert_eq!(
+        postmark(&app, Some(("postmark", "wrong")), &hard).await.0,
+        401
+    );
+    assert_eq!(suppression(&app, "cy@example.com").await, None);
+
+    let auth = Some(("postmark", "hook-pass-41"));
+    let (status, body) = postmark(&app, auth, &hard).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["recipients"][0]["outcome"], "suppressed");
+    assert_eq!(
+        suppression(&app, "cy@example.com").await.as_deref(),
+        Some("bounce")
+    );
+    let complaint = json!({ "RecordType": "SpamComplaint", "Type": "SpamComplaint", "Email": "di@example.com" });
+    let (_, body) = postmark(&app, auth, &complaint).await;
+    assert_eq!(body["recipients"][0]["outcome"], "suppressed");
+    assert_eq!(
+        suppression(&app, "di@example.com").await.as_deref(),
+        Some("complaint")
+    );
+    // Other record types are acknowledged and ignored; strangers are ignored.
+    let (status, body) = postmark(
+        &app,
+        auth,
+        &json!({ "RecordType": "Delivery", "Email": "x@example.com" }),
+    )
+    .await;
+    assert_eq!((status, body["recipients"].clone()), (200, json!([])));
+    let stranger =
+        json!({ "RecordType": "Bounce", "Type": "HardBounce", "Email": "never@example.com" });
+    let (_, body) = postmark(&app, auth, &stranger).await;
+    assert_eq!(body["recipients"][0]["outcome"], "ignored");
     app.stop().await;
 }
