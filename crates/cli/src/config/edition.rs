@@ -97,6 +97,8 @@ pub fn edition_settings() -> anyhow::Result<EditionSettings> {
     s.feedback.inbound = env("MASTHEAD_EDITION_FEEDBACK_SECRET").filter(|v| !v.trim().is_empty());
     s.feedback.mailgun = env("MASTHEAD_MAILGUN_SIGNING_KEY").filter(|v| !v.trim().is_empty());
     s.feedback.postmark = env("MASTHEAD_POSTMARK_WEBHOOK_AUTH").filter(|v| !v.trim().is_empty());
+    s.feedback.sendgrid =
+        env("MASTHEAD_SENDGRID_VERIFICATION_KEY").filter(|v| !v.trim().is_empty());
     if let Some(v) = &s.feedback.postmark {
         anyhow::ensure!(
             v.contains(':'),

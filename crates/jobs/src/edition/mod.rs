@@ -83,6 +83,9 @@ pub struct FeedbackSecrets {
     pub mailgun: Option<String>,
     /// `user:password` of Postmark's webhook basic auth (`POST /edition/feedback/postmark`).
     pub postmark: Option<String>,
+    /// SendGrid's signed event webhook verification key (base64 DER of the P-256 public key,
+    /// as SendGrid shows it) for `POST /edition/feedback/sendgrid`.
+    pub sendgrid: Option<String>,
 }
 
 impl std::fmt::Debug for FeedbackSecrets {
@@ -92,6 +95,7 @@ impl std::fmt::Debug for FeedbackSecrets {
             .field("inbound", &mask(&self.inbound))
             .field("mailgun", &mask(&self.mailgun))
             .field("postmark", &mask(&self.postmark))
+            .field("sendgrid", &mask(&self.sendgrid))
             .finish()
     }
 }

@@ -16,10 +16,17 @@
 //!   compared in constant time). `HardBounce`, `BadEmailAddress` are hard; `SoftBounce`,
 //!   `Transient`, `DnsError` soft; `SpamComplaint` a complaint; other types are ignored.
 //!
+//! - `POST /edition/feedback/sendgrid`: SendGrid's signed event webhook (an array of events),
+//!   its ECDSA P-256 / SHA-256 signature (`X-Twilio-Email-Event-Webhook-Signature`, over the
+//!   `…-Timestamp` header followed by the raw body) verified with ring against
+//!   `MASTHEAD_SENDGRID_VERIFICATION_KEY`; the timestamp must be within 15 minutes. `bounce`
+//!   is hard, `bounce` of type `blocked` soft, `spamreport` a complaint; other events are
+//!   ignored.
+//!
 //! All answer JSON: 200 with what was done per recipient, 401 `{"error": …}` for a missing
 //! or wrong secret or signature (a forged request), 422 for a body that is not a report, 404
-//! when the endpoint's secret is not configured. SES (SNS signatures) and SendGrid (ECDSA)
-//! webhooks are not built yet.
+//! when the endpoint's secret is not configured. SES webhooks (SNS signatures) are not built
+//! yet.
 
 use axum::{
     Json, Router,
@@ -46,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/edition/feedback/inbound", post(inbound))
         .route("/edition/feedback/mailgun", post(mailgun))
         .route("/edition/feedback/postmark", post(postmark))
+        .route("/edition/feedback/sendgrid", post(sendgrid))
 }
 
 fn json_error(status: StatusCode, message: &str) -> Response {
@@ -292,6 +300,90 @@ pub async fn postmark(
         Json(json!({ "recipients": [{ "recipient": recipient, "outcome": outcome }] }))
             .into_response(),
     )
+}
+
+/// The DER header of a P-256 SubjectPublicKeyInfo, before the 65-byte uncompressed point.
+const P256_SPKI_HEADER: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// Whether SendGrid's signature over `timestamp + body` verifies with `key_b64` (SPKI DER).
+fn sendgrid_signature_ok(key_b64: &str, headers: &HeaderMap, body: &[u8], now_secs: i64) -> bool {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let (Some(signature), Some(timestamp)) = (
+        header("x-twilio-email-event-webhook-signature"),
+        header("x-twilio-email-event-webhook-timestamp"),
+    ) else {
+        return false;
+    };
+    let fresh = timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| (now_secs - t).abs() <= MAX_SKEW_SECS);
+    let (Ok(spki), Ok(signature)) = (b64.decode(key_b64.trim()), b64.decode(signature)) else {
+        return false;
+    };
+    let Some(point) = spki.strip_prefix(&P256_SPKI_HEADER[..]) else {
+        return false;
+    };
+    let mut signed = timestamp.as_bytes().to_vec();
+    signed.extend_from_slice(body);
+    let key =
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, point);
+    fresh && key.verify(&signed, &signature).is_ok()
+}
+
+pub async fn sendgrid(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let Some(key) = app.jobs.edition.settings.feedback.sendgrid.clone() else {
+        return Ok(json_error(
+            StatusCode::NOT_FOUND,
+            "the SendGrid webhook is not configured",
+        ));
+    };
+    if !sendgrid_signature_ok(&key, &headers, &body, masthead_store::now_ms() / 1000) {
+        tracing::warn!("a SendGrid webhook with a wrong or stale signature; refused");
+        return Ok(json_error(
+            StatusCode::UNAUTHORIZED,
+            "wrong or stale SendGrid signature",
+        ));
+    }
+    let Ok(serde_json::Value::Array(events)) = serde_json::from_slice(&body) else {
+        return Ok(json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not an array of events",
+        ));
+    };
+    let mut done = Vec::new();
+    for e in events.iter().take(1_000) {
+        let kind = match (e["event"].as_str(), e["type"].as_str()) {
+            (Some("spamreport"), _) => FeedbackKind::Complaint,
+            (Some("bounce"), Some("blocked")) => FeedbackKind::Soft,
+            (Some("bounce"), _) => FeedbackKind::Hard,
+            _ => continue,
+        };
+        let Some(recipient) = e["email"].as_str() else {
+            continue;
+        };
+        let detail = format!(
+            "{} {}",
+            e["status"].as_str().unwrap_or_default(),
+            e["reason"].as_str().unwrap_or("reported by SendGrid")
+        );
+        let outcome = apply(&app, "sendgrid", recipient, kind, detail.trim()).await?;
+        done.push(json!({ "recipient": recipient, "outcome": outcome }));
+    }
+    Ok(Json(json!({ "recipients": done })).into_response())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Asynchronous bounces and complaints (issue 15), on both backends: DSN and ARF messages
 //! (original fixtures in crates/mail/tests/fixtures) POSTed to the inbound endpoint, Mailgun
-//! webhooks with their HMAC signature, Postmark webhooks with basic auth, soft bounces in a row, reports for addresses we never
+//! webhooks with their HMAC signature, Postmark webhooks with basic auth, SendGrid webhooks
+//! with their ECDSA signature (a key the test makes), soft bounces in a row, reports for addresses we never
 //! sent to, and forged requests.
 
 use hmac::{Hmac, Mac};
@@ -26,6 +27,7 @@ async fn spawn(smtp: &SmtpServer) -> TestApp {
         c.edition.feedback.inbound = Some(SECRET.to_owned());
         c.edition.feedback.mailgun = Some(MAILGUN_KEY.to_owned());
         c.edition.feedback.postmark = Some("postmark:hook-pass-41".to_owned());
+        c.edition.feedback.sendgrid = Some(sendgrid_key().1);
     })
     .await
 }
@@ -321,5 +323,113 @@ async fn postmark_webhooks_need_their_basic_auth() {
         json!({ "RecordType": "Bounce", "Type": "HardBounce", "Email": "never@example.com" });
     let (_, body) = postmark(&app, auth, &stranger).await;
     assert_eq!(body["recipients"][0]["outcome"], "ignored");
+    app.stop().await;
+}
+
+/// A P-256 key pair made for the tests (the same in every call): (PKCS#8, SPKI base64).
+fn sendgrid_key() -> (Vec<u8>, String) {
+    use base64::Engine as _;
+    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+    static KEY: std::sync::OnceLock<(Vec<u8>, String)> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        let mut spki = vec![
+            0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+            0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+        ];
+        spki.extend_from_slice(pair.public_key().as_ref());
+        (
+            pkcs8.as_ref().to_vec(),
+            base64::engine::general_purpose::STANDARD.encode(spki),
+        )
+    })
+    .clone()
+}
+
+async fn sendgrid(app: &TestApp, pkcs8: &[u8], timestamp: i64, body: &str) -> (u16, Value) {
+    use base64::Engine as _;
+    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    let rng = ring::rand::SystemRandom::new();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng).unwrap();
+    let signed = format!("{timestamp}{body}");
+    let signature = pair.sign(&rng, signed.as_bytes()).unwrap();
+    let res = reqwest::Client::new()
+        .post(app.url("/edition/feedback/sendgrid"))
+        .header("content-type", "application/json")
+        .header(
+            "X-Twilio-Email-Event-Webhook-Signature",
+            base64::engine::general_purpose::STANDARD.encode(signature.as_ref()),
+        )
+        .header(
+            "X-Twilio-Email-Event-Webhook-Timestamp",
+            timestamp.to_string(),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn sendgrid_webhooks_are_checked_by_their_ecdsa_signature() {
+    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    let smtp = SmtpServer::start();
+    let app = spawn(&smtp).await;
+    readers(
+        &app,
+        &["eve@example.com", "fay@example.com", "gus@example.com"],
+    )
+    .await;
+    send(&app, Date::constant(2026, 7, 15)).await;
+    let now = masthead_store::now_ms() / 1000;
+    let body = json!([
+        { "email": "eve@example.com", "event": "bounce", "type": "bounce", "status": "5.1.1",
+          "reason": "550 5.1.1 no mailbox here", "timestamp": now },
+        { "email": "fay@example.com", "event": "spamreport", "timestamp": now },
+        { "email": "gus@example.com", "event": "bounce", "type": "blocked", "status": "4.7.1",
+          "reason": "421 try again later", "timestamp": now },
+        { "email": "gus@example.com", "event": "delivered", "timestamp": now },
+    ])
+    .to_string();
+    // Forged: another key's signature, a stale timestamp, no signature at all.
+    let rng = ring::rand::SystemRandom::new();
+    let other = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let (status, answer) = sendgrid(&app, other.as_ref(), now, &body).await;
+    assert_eq!(status, 401);
+    assert_eq!(answer["error"], "wrong or stale SendGrid signature");
+    let (pkcs8, _) = sendgrid_key();
+    assert_eq!(sendgrid(&app, &pkcs8, now - 3600, &body).await.0, 401);
+    let unsigned = reqwest::Client::new()
+        .post(app.url("/edition/feedback/sendgrid"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
+    assert_eq!(suppression(&app, "eve@example.com").await, None);
+
+    let (status, answer) = sendgrid(&app, &pkcs8, now, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["recipients"],
+        json!([
+            { "recipient": "eve@example.com", "outcome": "suppressed" },
+            { "recipient": "fay@example.com", "outcome": "suppressed" },
+            { "recipient": "gus@example.com", "outcome": "counted" },
+        ])
+    );
+    assert_eq!(
+        suppression(&app, "eve@example.com").await.as_deref(),
+        Some("bounce")
+    );
+    assert_eq!(
+        suppression(&app, "fay@example.com").await.as_deref(),
+        Some("complaint")
+    );
+    assert_eq!(suppression(&app, "gus@example.com").await, None);
     app.stop().await;
 }
