@@ -24,6 +24,8 @@ use sha2::Sha256;
 
 use crate::ParseError;
 
+pub mod curation;
+
 /// Lead stories at the top of an edition.
 pub const LEAD_STORIES: usize = 3;
 /// Stories per section after the leads.
@@ -113,6 +115,9 @@ pub struct EditionContent {
     pub date_label: String,
     pub leads: Vec<Story>,
     pub sections: Vec<SectionStories>,
+    /// The editor's short introduction (empty: none). `curation`.
+    #[serde(default)]
+    pub intro: String,
 }
 
 impl EditionContent {
@@ -125,8 +130,18 @@ impl EditionContent {
 /// `sections` the site's sections in their order (slug, name).
 pub fn compose(
     date: Date,
+    candidates: Vec<Story>,
+    sections: &[(String, String)],
+) -> EditionContent {
+    compose_with_leads(date, candidates, sections, LEAD_STORIES)
+}
+
+/// [`compose`] with `lead_count` leads (the editor's pins take the others' places).
+pub(crate) fn compose_with_leads(
+    date: Date,
     mut candidates: Vec<Story>,
     sections: &[(String, String)],
+    lead_count: usize,
 ) -> EditionContent {
     // The front page's order: breaking first, then newest first (ties by ID, for a stable
     // email whichever node composes it).
@@ -136,7 +151,7 @@ pub fn compose(
             .then(b.published_at.cmp(&a.published_at))
             .then(a.article_id.cmp(&b.article_id))
     });
-    let leads: Vec<Story> = candidates.iter().take(LEAD_STORIES).cloned().collect();
+    let leads: Vec<Story> = candidates.iter().take(lead_count).cloned().collect();
     let rest = &candidates[leads.len()..];
     let mut blocks = Vec::new();
     for (slug, name) in sections {
@@ -159,6 +174,7 @@ pub fn compose(
         date_label: date.strftime("%A %-d %B %Y").to_string(),
         leads,
         sections: blocks,
+        intro: String::new(),
     }
 }
 

@@ -31,6 +31,7 @@
 pub mod bulk;
 pub mod dkim;
 mod error;
+pub mod feedback;
 mod mailer;
 mod smtp_url;
 mod templates;

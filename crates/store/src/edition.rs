@@ -20,6 +20,9 @@
 //!   the edition `sent` only when no row is `queued` and none failed or bounced (`finished`
 //!   otherwise), so a status never claims more than the ledger shows.
 
+pub mod bounces;
+pub mod curation;
+
 use masthead_core::{EmailAddress, edition::Story, edition::StoryPhoto, new_id};
 use sqlx::{AssertSqlSafe, Row};
 

@@ -90,5 +90,20 @@ pub fn edition_settings() -> anyhow::Result<EditionSettings> {
         );
     }
     s.unsubscribe_mailto = env("MASTHEAD_EDITION_UNSUBSCRIBE_MAILTO");
+    s.soft_bounce_limit = positive(
+        "MASTHEAD_EDITION_SOFT_BOUNCE_LIMIT",
+        s.soft_bounce_limit as u64,
+    )? as i64;
+    s.feedback.inbound = env("MASTHEAD_EDITION_FEEDBACK_SECRET").filter(|v| !v.trim().is_empty());
+    s.feedback.mailgun = env("MASTHEAD_MAILGUN_SIGNING_KEY").filter(|v| !v.trim().is_empty());
+    s.feedback.postmark = env("MASTHEAD_POSTMARK_WEBHOOK_AUTH").filter(|v| !v.trim().is_empty());
+    s.feedback.sendgrid =
+        env("MASTHEAD_SENDGRID_VERIFICATION_KEY").filter(|v| !v.trim().is_empty());
+    if let Some(v) = &s.feedback.postmark {
+        anyhow::ensure!(
+            v.contains(':'),
+            "MASTHEAD_POSTMARK_WEBHOOK_AUTH: write it as user:password (the webhook's basic auth)"
+        );
+    }
     Ok(s)
 }

@@ -67,6 +67,37 @@ pub struct EditionSettings {
     pub dkim_selector: String,
     pub dkim_ed25519: bool,
     pub unsubscribe_mailto: Option<String>,
+    /// Soft bounces in a row (editions) that suppress an address.
+    pub soft_bounce_limit: i64,
+    /// The secrets of the bounce and complaint endpoints (`web::edition::feedback`).
+    pub feedback: FeedbackSecrets,
+}
+
+/// Secrets of the inbound bounce endpoints; `None` turns an endpoint off (404). Masked in
+/// `Debug`, so the effective configuration can be logged.
+#[derive(Clone, Default)]
+pub struct FeedbackSecrets {
+    /// `Authorization: Bearer …` of `POST /edition/feedback/inbound` (DSN/ARF messages).
+    pub inbound: Option<String>,
+    /// Mailgun's webhook signing key (`POST /edition/feedback/mailgun`).
+    pub mailgun: Option<String>,
+    /// `user:password` of Postmark's webhook basic auth (`POST /edition/feedback/postmark`).
+    pub postmark: Option<String>,
+    /// SendGrid's signed event webhook verification key (base64 DER of the P-256 public key,
+    /// as SendGrid shows it) for `POST /edition/feedback/sendgrid`.
+    pub sendgrid: Option<String>,
+}
+
+impl std::fmt::Debug for FeedbackSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mask = |s: &Option<String>| if s.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("FeedbackSecrets")
+            .field("inbound", &mask(&self.inbound))
+            .field("mailgun", &mask(&self.mailgun))
+            .field("postmark", &mask(&self.postmark))
+            .field("sendgrid", &mask(&self.sendgrid))
+            .finish()
+    }
 }
 
 impl Default for EditionSettings {
@@ -86,6 +117,8 @@ impl Default for EditionSettings {
             dkim_selector: "masthead".to_owned(),
             dkim_ed25519: false,
             unsubscribe_mailto: None,
+            soft_bounce_limit: 3,
+            feedback: FeedbackSecrets::default(),
         }
     }
 }
@@ -238,7 +271,8 @@ pub async fn dns_records(
     Ok(keys.dns_records()?)
 }
 
-/// The edition dated `date`, composed from the database as it is now.
+/// The edition dated `date`, composed from the database as it is now, with the editor's
+/// curation of that date (introduction, dropped, pinned and reordered stories) applied.
 pub async fn compose(
     store: &Store,
     site: &SiteSettings,
@@ -255,7 +289,14 @@ pub async fn compose(
         .into_iter()
         .map(|s| (s.slug, s.name))
         .collect();
-    Ok(rules::compose(date, candidates, &sections))
+    let curation = store
+        .edition_curation(&date.to_string())
+        .await?
+        .map(|c| c.curation)
+        .unwrap_or_default();
+    Ok(rules::curation::compose_curated(
+        date, candidates, &sections, &curation,
+    ))
 }
 
 /// The per-reader parts of one message.

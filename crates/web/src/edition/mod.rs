@@ -13,6 +13,8 @@
 //!   address bounced or complained) and turns the edition back on; the account page shows
 //!   the suppression and its reason.
 
+pub mod feedback;
+
 use axum::{
     extract::{Query, State},
     http::{HeaderMap, StatusCode},
@@ -37,6 +39,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/edition/unsubscribe", get(confirm_page).post(unsubscribe))
         .route("/edition/resubscribe", post(resubscribe))
         .route("/account/edition/resume", post(resume))
+        .merge(feedback::routes())
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,12 +238,21 @@ pub async fn metrics_text(app: &AppState) -> Result<String, WebError> {
         return Ok(out);
     };
     let p = app.store.edition_progress(&latest.id).await?;
+    // The readers on its list who have turned the edition off since (as the newsroom shows).
+    let unsubscribed: i64 = app
+        .store
+        .edition_unsubscribed_by_domain(&latest.id)
+        .await?
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
     for (status, n) in [
         ("queued", p.queued),
         ("sent", p.sent),
         ("failed", p.failed),
         ("bounced", p.bounced),
         ("skipped", p.skipped),
+        ("unsubscribed", unsubscribed),
     ] {
         out.push_str(&format!(
             "masthead_edition_deliveries{{status=\"{status}\"}} {n}\n"

@@ -12,6 +12,7 @@ mod alerts;
 mod api_keys;
 pub(crate) mod articles;
 mod comments;
+mod edition;
 mod photos;
 pub(crate) mod staff;
 pub(crate) mod taxonomy;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(articles::routes())
         .merge(alerts::routes())
+        .merge(edition::routes())
         .route(
             "/newsroom/api-keys",
             axum::routing::get(api_keys::keys_page).post(api_keys::create_key),

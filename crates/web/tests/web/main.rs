@@ -7,6 +7,7 @@ mod chromium;
 mod comments;
 mod common;
 mod edition;
+mod edition_feedback;
 mod emails;
 mod feeds;
 mod harness;

@@ -197,6 +197,7 @@ pub(crate) fn nav(staff: &StaffMember) -> minijinja::Value {
         email => &staff.email,
         write => r.can_write(),
         publish => r.can_publish_own(),
+        edition => r.can_publish(),
         moderate => r.can_moderate(),
         taxonomy => r.can_manage_taxonomy(),
         staff => r.can_manage_staff(),

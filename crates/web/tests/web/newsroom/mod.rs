@@ -13,6 +13,7 @@ use masthead_core::Role;
 
 mod browser;
 mod corrections;
+mod edition;
 mod editor;
 mod list;
 mod previews;

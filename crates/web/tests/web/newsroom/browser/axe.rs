@@ -1,5 +1,5 @@
 //! axe-core (npm, installed by `.ci/test-tools` into `crates/web/tests/axe`) on every newsroom
-//! page and the reader pages (front, section, tag, author, article, the registration wall,
+//! page (the Daily Edition's today and on a fixture date with a story) and the reader pages (front, section, tag, author, article, the registration wall,
 //! search, corrections, sign-in, registration, the account, an article's comments), in
 //! chromium: the engine is injected through WebDriver's execute script (so the pages' CSP
 //! does not apply to it) and runs the WCAG 2.0/2.1 A and AA rules. The test fails listing each
@@ -131,6 +131,8 @@ async fn axe_finds_no_violation_on_newsroom_and_reader_pages() {
         "/newsroom/settings".to_owned(),
         "/newsroom/profile".to_owned(),
         "/newsroom/alerts".to_owned(),
+        "/newsroom/edition".to_owned(),
+        "/newsroom/edition?date=2026-07-15".to_owned(),
         "/newsroom/api-keys".to_owned(),
         "/newsroom/photos".to_owned(),
         "/newsroom/photos/new".to_owned(),
