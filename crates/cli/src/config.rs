@@ -68,6 +68,7 @@ struct FileConfig {
     search_per_minute: Option<u32>,
     /// The APIs' limits (`config/api.rs`).
     api_per_minute: Option<u32>,
+    websub_hub: Option<String>,
     api_key_per_minute: Option<u32>,
     feed_items: Option<usize>,
     max_connections: Option<usize>,
@@ -361,6 +362,7 @@ impl Settings {
             self.file.api_key_per_minute,
             env,
         )?;
+        websub::apply(&mut web, self.file.websub_hub.as_deref(), env)?;
         photos::apply(
             &mut web.photos,
             self.file.media_store.as_deref(),
@@ -560,5 +562,6 @@ mod oidc;
 mod photos;
 #[cfg(test)]
 mod tests;
+mod websub;
 
 mod push;

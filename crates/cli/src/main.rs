@@ -418,7 +418,7 @@ pub(crate) async fn job_env(
     let tokens =
         masthead_jobs::token_key::load_token_hasher(store, &web.data_dir, web.token_key.as_deref())
             .await?;
-    Ok(masthead_jobs::JobEnv::new(
+    masthead_jobs::JobEnv::new(
         store.clone(),
         &web.mail_settings(),
         web.site_settings(),
@@ -427,7 +427,8 @@ pub(crate) async fn job_env(
     )?
     .with_push(web.push.clone(), &web.mail_from)
     .with_edition(web.edition.clone())
-    .with_media(masthead_web::photos_media_env(web, store)))
+    .with_media(masthead_web::photos_media_env(web, store))
+    .with_websub(web.feeds.websub_hub.clone())
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when

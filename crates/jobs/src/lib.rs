@@ -14,6 +14,7 @@
 
 pub mod address_changed;
 pub mod edition;
+pub mod http;
 pub mod identity_notice;
 pub mod photo_variants;
 pub mod publish;
@@ -23,6 +24,7 @@ pub mod search_sync;
 pub mod sign_in_email;
 pub mod staff_invite;
 pub mod token_key;
+pub mod websub;
 
 use std::{sync::Arc, time::Duration};
 
@@ -74,6 +76,8 @@ pub struct JobEnv {
     /// Where photos live and the limits of the image pipeline ([`photo_variants`]); set with
     /// [`JobEnv::with_media`]. Without it, photo jobs fail (a node without a data directory).
     pub media: Option<photo_variants::MediaEnv>,
+    /// The WebSub hub to ping when feeds change ([`websub`]); none by default.
+    pub websub: websub::WebSubEnv,
 }
 
 /// Where emails go, and the theme that may override their templates.
@@ -112,6 +116,7 @@ impl JobEnv {
             mail_settings: mail.clone(),
             edition: edition::EditionState::new(edition::EditionSettings::default()),
             media: None,
+            websub: websub::WebSubEnv::default(),
         })
     }
 
@@ -125,6 +130,12 @@ impl JobEnv {
     pub fn with_media(mut self, media: photo_variants::MediaEnv) -> Self {
         self.media = Some(media);
         self
+    }
+
+    /// The WebSub hub (`MASTHEAD_WEBSUB_HUB`) to ping when feeds change.
+    pub fn with_websub(mut self, hub: Option<String>) -> anyhow::Result<Self> {
+        self.websub = websub::WebSubEnv::new(hub)?;
+        Ok(self)
     }
 
     /// The Daily Edition's settings (the defaults otherwise: no daily schedule).
@@ -163,6 +174,7 @@ pub fn worker(env: Arc<JobEnv>) -> Worker {
         .register::<SendEditionChunk, _>(env.clone())
         .register::<StartDailyEdition, _>(env.clone())
         .register::<MakePhotoVariants, _>(env.clone())
+        .register::<masthead_store::websub::PingWebSub, _>(env.clone())
         .register::<IndexArticle, _>(env)
 }
 

@@ -45,6 +45,7 @@ pub mod state;
 pub mod taxonomy;
 pub mod testing;
 pub mod wall;
+pub mod websub;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -137,7 +137,8 @@ impl Application {
             )?
             .with_push(config.push.clone(), &config.mail_from)
             .with_edition(config.edition.clone())
-            .with_media(photos::media_env(&config, &store)),
+            .with_media(photos::media_env(&config, &store))
+            .with_websub(config.feeds.websub_hub.clone())?,
         );
         // The VAPID key is made (or read) now: browsers subscribe with it from the first page.
         jobs.push.deliverer(&store).await?;

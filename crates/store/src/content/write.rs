@@ -277,6 +277,7 @@ impl Store {
                 .await?;
             }
             crate::search_feed::enqueue_index(&mut tx, article_id, now).await?;
+            crate::websub::enqueue_ping(&mut tx, article_id, now).await?;
             state::bump_content_epoch(&mut tx).await?;
         }
         tx.commit().await?;

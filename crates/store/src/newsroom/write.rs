@@ -362,6 +362,10 @@ impl Store {
         )
         .await?;
         crate::search_feed::enqueue_index(&mut tx, &id, now).await?;
+        // What readers' feeds show changed: published, edited while published, or withdrawn.
+        if status == ArticleStatus::Published || kind == "unpublish" {
+            crate::websub::enqueue_ping(&mut tx, &id, now).await?;
+        }
         state::bump_content_epoch(&mut tx).await?;
         tx.commit().await?;
         Ok(SaveOutcome::Saved {

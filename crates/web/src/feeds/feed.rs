@@ -250,7 +250,13 @@ async fn render(
         format!("{}/{}", subject.page_path, format.file())
     };
     let doc = match format {
-        Format::Rss => rss(&base, &subject, &self_path, &entries),
+        Format::Rss => rss(
+            &base,
+            &subject,
+            &self_path,
+            app.config.feeds.websub_hub.as_deref(),
+            &entries,
+        ),
         Format::Atom => atom(app, &base, &subject, &self_path, &entries),
     };
     let page = CachedPage::new(doc, last_modified, epoch, self_path)
@@ -393,7 +399,7 @@ fn rfc3339(ms: i64) -> String {
 
 const GENERATOR: &str = "Masthead";
 
-fn rss(base: &str, s: &Subject, self_path: &str, entries: &[Entry]) -> String {
+fn rss(base: &str, s: &Subject, self_path: &str, hub: Option<&str>, entries: &[Entry]) -> String {
     let mut w = XmlWriter::new();
     w.open(
         "rss",
@@ -420,6 +426,9 @@ fn rss(base: &str, s: &Subject, self_path: &str, entries: &[Entry]) -> String {
             ("type", "application/rss+xml"),
         ],
     );
+    if let Some(hub) = hub {
+        w.empty("atom:link", &[("href", hub), ("rel", "hub")]);
+    }
     if let Some(newest) = entries.iter().map(|e| e.published.max(e.updated)).max() {
         w.text("lastBuildDate", &[], &rfc822(newest));
         w.text("pubDate", &[], &rfc822(newest));
@@ -507,6 +516,9 @@ fn atom(app: &AppState, base: &str, s: &Subject, self_path: &str, entries: &[Ent
             ("href", &self_url),
         ],
     );
+    if let Some(hub) = app.config.feeds.websub_hub.as_deref() {
+        w.empty("link", &[("rel", "hub"), ("href", hub)]);
+    }
     w.open("author", &[]);
     w.text("name", &[], &app.config.site_name);
     w.text("uri", &[], &format!("{base}/"));

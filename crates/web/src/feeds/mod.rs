@@ -18,7 +18,10 @@
 //! - Only published articles appear anywhere here: every list comes from the store's
 //!   published-article queries (`list_articles`, or `content/syndication.rs` through the same
 //!   filter).
-//! - WebSub (`<link rel="hub">` and a ping at publication) is not built yet.
+//! - WebSub, off by default: with `MASTHEAD_WEBSUB_HUB` set, every feed names the hub
+//!   (`rel="hub"` beside `rel="self"`) and every publication, edit of a published article,
+//!   unpublication or correction pings it for the site's feeds and the section's
+//!   (`masthead_jobs::websub`, queued in the change's transaction).
 
 mod feed;
 mod icons;
@@ -38,6 +41,9 @@ pub struct FeedsConfig {
     /// URLs per sitemap page (at most 50,000, the protocol's limit); more URLs than this make
     /// `/sitemap.xml` an index. Tests set it low.
     pub sitemap_page_size: usize,
+    /// The WebSub hub (`MASTHEAD_WEBSUB_HUB`): announced in every feed as `rel="hub"` and
+    /// pinged when feeds change (`masthead_jobs::websub`). None: off.
+    pub websub_hub: Option<String>,
 }
 
 impl Default for FeedsConfig {
@@ -45,6 +51,7 @@ impl Default for FeedsConfig {
         Self {
             items: 30,
             sitemap_page_size: sitemap::MAX_URLS,
+            websub_hub: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! are capped at [`MAX_BODY`] and requests at [`TIMEOUT`], TLS is rustls with ring and the
 //! Mozilla roots (webpki-roots), so it behaves the same on every machine.
 
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::{future::Future, pin::Pin, time::Duration};
 
 use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
 
@@ -28,32 +28,16 @@ pub struct ProviderHttp {
     client: reqwest::Client,
 }
 
-/// Makes ring the process's rustls crypto provider (reqwest is built without one of its own,
-/// so that no second crypto library is linked). Idempotent; every HTTP client of the process,
-/// tests' included, needs it to have run before it is built.
+/// Makes ring the process's rustls crypto provider: see [`masthead_jobs::http`].
 pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    masthead_jobs::http::install_tls_provider();
 }
 
 impl ProviderHttp {
     pub fn new() -> anyhow::Result<Self> {
-        install_tls_provider();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .connect_timeout(TIMEOUT)
-            .use_preconfigured_tls(tls)
-            .user_agent("Masthead")
-            .build()?;
-        Ok(Self { client })
+        Ok(Self {
+            client: masthead_jobs::http::outbound_client(TIMEOUT)?,
+        })
     }
 
     async fn send(client: reqwest::Client, req: HttpRequest) -> Result<HttpResponse, HttpError> {

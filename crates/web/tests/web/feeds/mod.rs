@@ -7,3 +7,4 @@ mod rss_atom;
 mod sitemaps;
 mod social;
 mod tools;
+mod websub;
