@@ -163,7 +163,19 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
     let store = s.clone();
     let indexed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let seen = indexed.clone();
+    let pinged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Option<String>>::new()));
+    let heard = pinged.clone();
     let worker = Worker::new(s.clone())
+        .handle(
+            <masthead_store::websub::PingWebSub as Job>::KIND,
+            move |job| {
+                heard
+                    .lock()
+                    .unwrap()
+                    .push(job.payload["section"].as_str().map(str::to_owned));
+                async { Ok(()) }
+            },
+        )
         .handle(<IndexArticle as Job>::KIND, move |job| {
             seen.lock().unwrap().push(
                 job.payload["article_id"]
@@ -195,9 +207,16 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
     assert!(s.published_article("later").await.unwrap().is_none());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(matches!(worker.run_once().await.unwrap(), Ran::Done(_)));
-    // Publishing queued the index job that puts the article into search.
+    // Publishing queued the index job that puts the article into search, and the WebSub
+    // ping for the site's and the section's feeds (a no-op when no hub is configured).
+    assert!(
+        pinged.lock().unwrap().is_empty(),
+        "a scheduled save is no news"
+    );
+    assert!(matches!(worker.run_once().await.unwrap(), Ran::Done(_)));
     assert!(matches!(worker.run_once().await.unwrap(), Ran::Done(_)));
     assert_eq!(*indexed.lock().unwrap(), vec![id.clone()]);
+    assert_eq!(*pinged.lock().unwrap(), vec![Some("city".to_owned())]);
     assert_eq!(
         worker.run_once().await.unwrap(),
         Ran::Nothing,
