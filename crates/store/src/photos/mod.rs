@@ -20,6 +20,7 @@ mod uses;
 mod variants;
 
 pub use media::{MediaBackend, MediaStore};
+pub use uses::ArticlePhotoCheck;
 pub use variants::{MakePhotoVariants, NewVariant, VariantRow};
 
 use masthead_core::new_id;
@@ -114,20 +115,6 @@ pub enum Deleted {
     /// Articles use it (how many): nothing changed.
     InUse(i64),
     NotFound,
-}
-
-/// What the alt-text rule needs of each photo an article shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArticlePhotoCheck {
-    /// `lead` or `inline`.
-    pub role: String,
-    /// The inline photo's name in the body.
-    pub name: Option<String>,
-    pub alt: String,
-    pub caption: String,
-    pub decorative: bool,
-    /// The library photo it copies, where it came from the library.
-    pub source_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, file, width, height, alt, caption, credit, photographer, agency, licence, \
@@ -470,29 +457,6 @@ impl Store {
         state::bump_content_epoch(&mut tx).await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Every photo the article shows, for the alt-text rule.
-    pub async fn article_photo_checks(&self, article_id: &str) -> Result<Vec<ArticlePhotoCheck>> {
-        let rows = sqlx::query(
-            "SELECT role, name, alt, caption, decorative, source_id FROM photos \
-             WHERE article_id = $1 ORDER BY position",
-        )
-        .bind(article_id)
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ArticlePhotoCheck {
-                    role: r.try_get("role")?,
-                    name: r.try_get("name")?,
-                    alt: r.try_get("alt")?,
-                    caption: r.try_get("caption")?,
-                    decorative: r.try_get::<i64, _>("decorative")? != 0,
-                    source_id: r.try_get("source_id")?,
-                })
-            })
-            .collect()
     }
 }
 
