@@ -126,7 +126,7 @@ pub async fn upload(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let (id, duplicate) = match ingest(&app, body.to_vec(), hash, size, &key.actor()).await? {
+    let (id, duplicate) = match ingest(&app, Vec::from(body), hash, size, &key.actor()).await? {
         Ingested::Kept(Uploaded::New(id)) => (id, false),
         Ingested::Kept(Uploaded::Duplicate(id)) => (id, true),
         Ingested::Refused(message) => return Err(ApiError::invalid("body", message)),
