@@ -1,10 +1,17 @@
-//! Rate limits shared by every node through the database: fixed windows counted in the
+//! Rate limits shared by every node through the database: windows counted in the
 //! `rate_limits` table, with typed keys and one counting rule.
 //!
 //! The rule: taking a limit raises its window's count **only while the count is below the
-//! limit**, in one conditional upsert (`… DO UPDATE … WHERE count < max RETURNING`), so the
-//! check and the count are one atomic statement on both databases and a burst cannot get more
-//! than `max` through. An attempt a limit refuses is not counted by it, and a caller that
+//! limit's room**, in one conditional upsert (`… DO UPDATE … WHERE count < room RETURNING`), so
+//! the check and the count are one atomic statement on both databases and a burst cannot get
+//! more than `max` through.
+//!
+//! The windows slide: the room is `max` less the previous window's count weighted by how much
+//! of the previous window still lies within one window of now (rounded to the nearest whole,
+//! the approximation of a sliding log that needs one row per window). A fixed window would let
+//! `2 × max` through around each boundary (a burst at the end of one window and another at the
+//! start of the next) and makes the same burst pass or fail by the clock. The previous window
+//! no longer changes once it is over, so reading it before the upsert keeps the rule atomic. An attempt a limit refuses is not counted by it, and a caller that
 //! refuses the action for another reason after taking the limit decides itself whether its
 //! transaction (and the count with it) is kept.
 //!
@@ -91,6 +98,29 @@ impl RateLimit {
     fn window_start(&self, now: i64) -> i64 {
         now - now.rem_euclid(self.window_ms)
     }
+
+    /// What the previous window still takes of this one's `max` at `now` (see the module docs).
+    fn carried(&self, previous: i64, now: i64) -> i64 {
+        let left = self.window_ms - now.rem_euclid(self.window_ms);
+        let w = i128::from(self.window_ms);
+        ((i128::from(previous) * i128::from(left) + w / 2) / w) as i64
+    }
+
+    /// The previous window's count for this key.
+    async fn previous_count<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+        &self,
+        db: E,
+        now: i64,
+    ) -> Result<i64> {
+        let count: Option<i64> = sqlx::query_scalar(
+            "SELECT count FROM rate_limits WHERE key = $1 AND window_start = $2",
+        )
+        .bind(self.key.stored())
+        .bind(self.window_start(now) - self.window_ms)
+        .fetch_optional(db)
+        .await?;
+        Ok(count.unwrap_or(0))
+    }
 }
 
 /// Windows older than this are deleted now and then (the longest window is an hour).
@@ -102,7 +132,12 @@ pub async fn take_rate_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<bool>
     let now = now_ms();
     let mut ok = true;
     for l in limits {
-        if l.max < 1 {
+        let room = if l.max < 1 {
+            0
+        } else {
+            l.max - l.carried(l.previous_count(&mut **tx, now).await?, now)
+        };
+        if room < 1 {
             ok = false;
             continue;
         }
@@ -113,7 +148,7 @@ pub async fn take_rate_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<bool>
         )
         .bind(l.key.stored())
         .bind(l.window_start(now))
-        .bind(l.max)
+        .bind(room)
         .fetch_optional(&mut **tx)
         .await?;
         // A new window: old ones are of no use; clear them now and then.
@@ -140,13 +175,15 @@ impl Store {
     /// Whether `limit` is used up in the current window (reads only: for limits that count
     /// failures, checked before the attempt).
     pub async fn rate_limit_reached(&self, limit: &RateLimit) -> Result<bool> {
+        let now = now_ms();
         let count: Option<i64> = sqlx::query_scalar(
             "SELECT count FROM rate_limits WHERE key = $1 AND window_start = $2",
         )
         .bind(limit.key.stored())
-        .bind(limit.window_start(now_ms()))
+        .bind(limit.window_start(now))
         .fetch_optional(self.reader())
         .await?;
-        Ok(count.unwrap_or(0) >= limit.max)
+        let carried = limit.carried(limit.previous_count(self.reader(), now).await?, now);
+        Ok(count.unwrap_or(0) + carried >= limit.max)
     }
 }

@@ -319,6 +319,45 @@ async fn concurrent_sign_in_requests_are_all_recorded_and_limits_stay_exact() {
     assert_eq!(queued, 45, "one email job per recorded request");
 }
 
+/// Limits slide: a burst that filled one window still counts at the start of the next, and its
+/// weight fades as that window goes on. Real time, with 4-second windows so the test is short.
+#[tokio::test]
+async fn a_full_window_still_counts_at_the_start_of_the_next_and_then_fades() {
+    use masthead_store::rate_limit::{RateKey, RateLimit};
+    let db = TestDb::new().await;
+    let limit = RateLimit {
+        key: RateKey::CommentPosts("slide".into()),
+        window_ms: 4_000,
+        max: 3,
+    };
+    // Waits until `at` ms into a window (the next one when `next`).
+    let wait_until = |at: i64, next: bool| async move {
+        let now = masthead_store::now_ms();
+        let start = now - now.rem_euclid(4_000) + if next { 4_000 } else { 0 };
+        let target = start + at;
+        if target > now {
+            tokio::time::sleep(std::time::Duration::from_millis((target - now) as u64)).await;
+        }
+    };
+    // Early in a window, so the burst lands in one.
+    wait_until(100, true).await;
+    for _ in 0..3 {
+        assert!(db.store.take_rate_limit(&limit).await.unwrap());
+    }
+    assert!(!db.store.take_rate_limit(&limit).await.unwrap());
+    assert!(db.store.rate_limit_reached(&limit).await.unwrap());
+    // Just into the next window the burst still fills it (a fixed window would allow three).
+    wait_until(200, true).await;
+    assert!(db.store.rate_limit_reached(&limit).await.unwrap());
+    assert!(!db.store.take_rate_limit(&limit).await.unwrap());
+    // Two thirds in, the burst weighs round(3 × 1/3) = 1: two more fit, not a third.
+    wait_until(2_650, false).await;
+    assert!(!db.store.rate_limit_reached(&limit).await.unwrap());
+    assert!(db.store.take_rate_limit(&limit).await.unwrap());
+    assert!(db.store.take_rate_limit(&limit).await.unwrap());
+    assert!(!db.store.take_rate_limit(&limit).await.unwrap());
+}
+
 /// Readers straight into the table (signing in is the account tests' subject), with the display
 /// names the comments use (`Store::open_session_for_tests` writes none).
 async fn readers(store: &Store, n: usize) -> Vec<String> {
