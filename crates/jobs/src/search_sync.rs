@@ -19,7 +19,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicI64, Ordering},
     },
     time::Duration,
 };
@@ -47,6 +47,9 @@ pub struct SearchState {
     /// The index is being rebuilt in the background: results are incomplete, and `/search`
     /// says so ([`open_at_start`]).
     rebuilding: AtomicBool,
+    /// Every row stamped at or before this (ms) has been read and applied: see [`catch_up`].
+    /// `i64::MIN` until the first catch-up, and again when a rebuilt generation is adopted.
+    settled: AtomicI64,
 }
 
 impl std::ops::Deref for SearchState {
@@ -76,7 +79,8 @@ const BATCH: i64 = 1000;
 /// Changes applied per commit while catching up.
 const CHANGES_PER_COMMIT: usize = 5000;
 /// Transactions stamp `updated_at` before they commit, so one may become visible after a later
-/// stamp was already applied: catching up re-reads this far behind the cursor.
+/// stamp was already applied: catching up re-reads this far behind the cursor, and a row
+/// stamped this long before a read is taken to have committed before it (see [`catch_up`]).
 const OVERLAP_MS: i64 = 5_000;
 
 /// The document for a row; `lead_paragraphs` is the wall's lead-in (what a gated article's
@@ -206,12 +210,14 @@ pub async fn open_at_start(
         }
     };
     let index = Arc::new(index);
-    catch_up(store, &index, None).await?;
+    let settled = AtomicI64::new(i64::MIN);
+    catch_up(store, &index, &settled, None).await?;
     Ok(Arc::new(SearchState {
         index,
         data_dir: data_dir.to_owned(),
         updates: tokio::sync::Mutex::new(()),
         rebuilding: AtomicBool::new(later),
+        settled,
     }))
 }
 
@@ -257,13 +263,29 @@ pub async fn rebuild_in_background(
     }
 }
 
-/// Applies every change made since the index's cursor (less the overlap), and `extra`.
+/// Where a catch-up starts reading: the cursor less the overlap, or later where a catch-up has
+/// already settled everything stamped before it.
+fn catch_up_since(index: &SearchIndex, settled: &AtomicI64) -> i64 {
+    (index.cursor() - OVERLAP_MS).max(settled.load(Ordering::Acquire))
+}
+
+/// Applies every change made since [`catch_up_since`], and `extra`. Rows the index already
+/// holds at their version are skipped, so reading the overlap again applies nothing, bumps no
+/// search generation and leaves cached results alone.
+///
+/// `settled` bounds how often a row is read again: a catch-up that began reading at `R` has
+/// seen every row stamped at or before `R - OVERLAP_MS` (their transactions had committed), so
+/// later ones start there. Without it a quiet site re-read (and, before the skip, re-indexed)
+/// everything stamped in the five seconds before its newest change, every second: after a
+/// bulk import, thousands of articles, a core kept busy and a cold start of seconds.
 async fn catch_up(
     store: &Store,
     index: &Arc<SearchIndex>,
+    settled: &AtomicI64,
     extra: Option<Change>,
 ) -> anyhow::Result<usize> {
-    let since = index.cursor() - OVERLAP_MS;
+    let read_at = masthead_store::now_ms();
+    let since = catch_up_since(index, settled);
     let mut changes: Vec<Change> = extra.into_iter().collect();
     let mut cursor = index.cursor();
     let mut applied = 0;
@@ -282,7 +304,27 @@ async fn catch_up(
             cursor = cursor.max(last.updated_at);
         }
         let lead = index.options().lead_in_paragraphs;
-        changes.extend(rows.iter().map(|r| change_of(r, lead)));
+        let held = {
+            let index = index.clone();
+            // What the index should hold for each row: its version, or nothing (unpublished).
+            let wanted: Vec<(String, Option<i64>)> = rows
+                .iter()
+                .map(|r| (r.id.clone(), r.published.then_some(r.updated_at)))
+                .collect();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<bool>> {
+                wanted
+                    .iter()
+                    .map(|(id, want)| Ok(index.indexed_version(id)? == *want))
+                    .collect()
+            })
+            .await??
+        };
+        changes.extend(
+            rows.iter()
+                .zip(held)
+                .filter(|(_, held)| !held)
+                .map(|(r, _)| change_of(r, lead)),
+        );
         if changes.len() >= CHANGES_PER_COMMIT || (done && !changes.is_empty()) {
             applied += changes.len();
             let batch = std::mem::take(&mut changes);
@@ -290,6 +332,7 @@ async fn catch_up(
             tokio::task::spawn_blocking(move || index.apply(&batch, Some(cursor))).await??;
         }
         if done {
+            settled.fetch_max(read_at - OVERLAP_MS, Ordering::AcqRel);
             return Ok(applied);
         }
     }
@@ -319,16 +362,23 @@ async fn index_article(store: &Store, search: &SearchState, id: &str) -> Result<
         // Deleted: take it out.
         (None, Some(_)) => Some(Change::Remove(id.to_owned())),
         (Some(t), Some(h)) if h == t => return Ok(()),
+        // During a background rebuild the live index is a stand-in that began empty: what was
+        // stamped before it began is the rebuild's to read (and adopting the rebuild catches up
+        // what changed since the rebuild began). Indexing those one job at a time is what kept a
+        // core busy for minutes after an import of 100,000 articles.
+        (Some(t), _) if search.rebuilding() && t < catch_up_since(&index, &search.settled) => {
+            return Ok(());
+        }
         // The catch-up reads what was stamped since the cursor (less the overlap); an article
         // stamped before that (its transaction committed late) is read on its own.
-        (Some(t), _) if t < index.cursor() - OVERLAP_MS => store
+        (Some(t), _) if t < catch_up_since(&index, &search.settled) => store
             .index_row(id)
             .await?
             .as_ref()
             .map(|r| change_of(r, index.options().lead_in_paragraphs)),
         (Some(_), _) => None,
     };
-    let applied = catch_up(store, &index, extra)
+    let applied = catch_up(store, &index, &search.settled, extra)
         .await
         .map_err(|e| JobError::msg(format!("{e:#}")))?;
     tracing::info!(article_id = %id, applied, "search index updated");
@@ -338,11 +388,13 @@ async fn index_article(store: &Store, search: &SearchState, id: &str) -> Result<
 /// Adopts a generation that a rebuild swapped in, if there is one, then applies the changes
 /// made since that rebuild began. Failures are logged; the watcher tries again every second.
 async fn adopt_rebuilt(store: &Store, search: &SearchState) {
+    // Under the update lock, so that no catch-up of the old generation settles the new one.
+    let _one_at_a_time = search.updates.lock().await;
     let index = search.index.clone();
     match tokio::task::spawn_blocking(move || index.follow_swap()).await {
         Ok(Ok(Some(_))) => {
-            let _one_at_a_time = search.updates.lock().await;
-            if let Err(e) = catch_up(store, &search.index, None).await {
+            search.settled.store(i64::MIN, Ordering::Release);
+            if let Err(e) = catch_up(store, &search.index, &search.settled, None).await {
                 tracing::warn!(
                     error = format!("{e:#}"),
                     "search index: cannot catch up after a rebuild; the next index job will"
@@ -369,7 +421,7 @@ pub async fn watch_index(
         adopt_rebuilt(&store, &search).await;
         {
             let _one_at_a_time = search.updates.lock().await;
-            if let Err(e) = catch_up(&store, &search.index, None).await {
+            if let Err(e) = catch_up(&store, &search.index, &search.settled, None).await {
                 tracing::warn!(
                     error = format!("{e:#}"),
                     "search index: catching up failed; retrying in a second"

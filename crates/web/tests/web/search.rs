@@ -617,6 +617,46 @@ async fn publishing_editing_and_unpublishing_update_the_index_through_the_job() 
     app.stop().await;
 }
 
+/// Once the index holds every article, the once-a-second catch-up applies nothing: the index
+/// generation (part of every cached results page's key) stays put. It used to re-index every
+/// article stamped in the five seconds before the newest change, every second, forever on a
+/// quiet site: after a bulk import, thousands of articles a second and a core kept busy.
+#[tokio::test]
+async fn a_quiet_site_leaves_its_index_alone() {
+    let app = spawn_app().await;
+    import_corpus(&app).await;
+    // The newest change is a moment old: well inside the catch-up's overlap. Let the watcher
+    // settle it (two ticks), then watch it tick three more times.
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    let before = app.state.search.generation();
+    let (_, first) = app.text("/search?q=tram").await;
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    assert_eq!(
+        app.state.search.generation(),
+        before,
+        "a catch-up with nothing new changed the index"
+    );
+    let (_, again) = app.text("/search?q=tram").await;
+    assert_eq!(first, again);
+    // A new change is still picked up at once.
+    let dir = app.db.data_dir().join("later");
+    write(&dir, "site.toml", SITE);
+    write(
+        &dir,
+        "articles/ferry.md",
+        "---\nheadline: \"Ferry timetable changes\"\nsection: city\nauthors: [ana-ribeiro]\npublished: 2026-03-20T08:00:00Z\nslug: ferry\n---\nThe ferry timetable changes on Monday.\n",
+    );
+    app.import(&dir).await;
+    app.state.jobs_wake.notify_one();
+    wait_for(&app, "/api/v1/search?q=ferry", |v| {
+        found(v, "Ferry timetable changes")
+    })
+    .await;
+    assert!(app.state.search.generation() > before);
+    index_jobs_done(&app).await;
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_deleted_article_leaves_the_index() {
     let app = spawn_app().await;
