@@ -325,7 +325,8 @@ def report(meta_tsv, out_md):
                    f"{fmt_ms(r.get('p99_ms'))}{' ⚠' if r.get('socket_errors') else ''} | {target} | {r.get('non2xx', '?')}"
                    f"{' + %d socket errors' % r['socket_errors'] if r.get('socket_errors') else ''} | "
                    f"{r.get('requests') or '?'} |")
-    out += ["", "⚠: wrk saw socket errors (timeouts: requests over 30 s are not in the percentiles)."]
+    if any("⚠" in line for line in out):
+        out += ["", "⚠: wrk saw socket errors (timeouts: requests over 30 s are not in the percentiles)."]
     if pub and os.path.exists(pub[0]):
         s = publish_summary(pub[0])
         out += ["", f"Publish → visible everywhere: {s['n']} articles, target {pub[1]}", ""]

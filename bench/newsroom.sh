@@ -95,7 +95,11 @@ elif [ "${REIMPORT:-0}" != 1 ] && [ "$(cat "$DATA/.newsroom-import" 2>/dev/null)
   IMPORT_DESC="reused"
 else
   say "import: $BIN import $CORPUS --data $DATA"
+  # A PostgreSQL database keeps what an earlier run hashed with this key (sessions, codes):
+  # keep the key, or the node refuses to start against it.
+  KEY=$(cat "$DATA/token.key" 2>/dev/null || true)
   rm -rf "$DATA" && mkdir -p -m 0700 "$DATA"
+  [ -n "$KEY" ] && (umask 077 && printf '%s' "$KEY" > "$DATA/token.key")
   t0=$(date +%s)
   "$BIN" --data "$DATA" import "$CORPUS" > "$OUT/newsroom-import.log" 2>&1 \
     || { tail -n 20 "$OUT/newsroom-import.log" >&2; die "import failed"; }
@@ -152,6 +156,9 @@ wait_for_jobs() {
     sleep 10
   done
 }
+FIRST_SECTION=$(sed -n 's/^slug = "\(.*\)"/\1/p' "$CORPUS/site.toml" | head -n1)
+curl -sf -o /dev/null "$BASE/$FIRST_SECTION" \
+  || die "the database holds no section /$FIRST_SECTION (a new database behind an old import marker?): run with REIMPORT=1"
 say "jobs: waiting for the queue left by the import"
 wait_for_jobs
 
