@@ -23,7 +23,7 @@
 #            show it (newsroom.py publish)
 #   report   $OUT/newsroom-results.md (also printed)
 # Knobs: ARTICLES=100000 SEED=1 EDITORS=32 DURATION=15 WARMUP=2 LIST_CONNECTIONS=8 PUBLISH=50
-#        DEEP_PAGES=20 VISIBLE_TIMEOUT=30 QUEUE_TIMEOUT=3600 PORT=18095 OUT=bench/out MASTHEAD_BIN=… REIMPORT=1 SKIP_IMPORT=1
+#        AUTOSAVE_DELAY_MS=0 DEEP_PAGES=20 VISIBLE_TIMEOUT=30 QUEUE_TIMEOUT=3600 PORT=18095 OUT=bench/out MASTHEAD_BIN=… REIMPORT=1 SKIP_IMPORT=1
 #        MASTHEAD_DATABASE_URL=postgres://… (an empty database: import is idempotent by slug, but
 #        what is there stays; later runs reuse it and add their drafts and published articles)
 # Run only on a quiet machine (2 shared cores: `uptime`, no cargo build running).
@@ -190,9 +190,12 @@ wrk_run() { # name, connections, threads, target, url, extra wrk args…
 
 AUTOSAVE_TARGET="p99 < 20 ms (SQLite)"
 [ "$NODES" = 2 ] && AUTOSAVE_TARGET="p99 < 30 ms (PostgreSQL)"
+AUTOSAVE_NAME=autosave
+[ "${AUTOSAVE_DELAY_MS:-0}" != 0 ] && AUTOSAVE_NAME="autosave-every-${AUTOSAVE_DELAY_MS}ms"
+export AUTOSAVE_DELAY_MS=${AUTOSAVE_DELAY_MS:-0}
 # The warm-up autosaves too; every request is a full autosave of the editor's own draft.
 export EDITORS_FILE=$RUN/editors.tsv
-wrk_run autosave "$EDITORS" "$EDITORS" "$AUTOSAVE_TARGET" "$BASE" -s "$BENCH_DIR/newsroom_autosave.lua"
+wrk_run "$AUTOSAVE_NAME" "$EDITORS" "$EDITORS" "$AUTOSAVE_TARGET" "$BASE" -s "$BENCH_DIR/newsroom_autosave.lua"
 python3 "$BENCH_DIR/newsroom.py" check-autosave "$BASE" "$EDITORS_FILE"
 
 python3 "$BENCH_DIR/newsroom.py" list-urls "$BASE" "$SESSION" "$CORPUS" "$RUN/list-urls.tsv"
