@@ -4,4 +4,5 @@
 mod audit_and_redirects;
 mod conformance;
 mod jobs;
+mod newsroom_list;
 mod photos;
