@@ -7,6 +7,7 @@
 //! - The Admin API (`admin/`): staff API keys (`auth.rs`; made and revoked by admins at
 //!   `/newsroom/api-keys`, `newsroom/api_keys.rs`).
 //! - One error shape and policy for both (`error.rs`).
+//! - What the document says of requests that the handlers' types cannot (`schema.rs`).
 //!
 //! See `docs/api.md` for the public description (authentication, scopes, errors, paging,
 //! caching).
@@ -15,6 +16,7 @@ pub mod admin;
 pub mod auth;
 pub mod content;
 pub mod error;
+pub mod schema;
 
 use std::sync::OnceLock;
 
@@ -67,7 +69,7 @@ use crate::AppState;
         admin::photos::upload,
     ),
     // Schemas only parameters name (`IntoParams` does not collect them).
-    components(schemas(admin::comments::QueueList)),
+    components(schemas(admin::comments::QueueList, schema::SortName)),
     modifiers(&BearerKeys),
     tags(
         (name = "content", description = "Published articles, sections, tags, authors and search: public, cached."),
