@@ -295,7 +295,12 @@ fn answer(status: StatusCode, a: AdminArticle) -> Response {
     request_body = crate::api::schema::NewArticle,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = AdminArticle, content_type = "application/json"),
+        (status = 201, description = "Created", body = AdminArticle, content_type = "application/json", links(
+            ("read" = (operation_id = "read", parameters(("id" = "$response.body#/id")), description = "The article")),
+            ("update" = (operation_id = "update", parameters(("id" = "$response.body#/id")), description = "Change it (name its `revision`)")),
+            ("publish" = (operation_id = "publish", parameters(("id" = "$response.body#/id")), request_body = json!({"revision": "$response.body#/revision"}), description = "Publish it")),
+            ("schedule" = (operation_id = "schedule", parameters(("id" = "$response.body#/id")), description = "Schedule it (name its `revision`)")),
+        )),
         (status = 400, body = ErrorBody, content_type = "application/json", description = "Malformed JSON"),
         (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
         (status = 403, body = ErrorBody, content_type = "application/json", description = "The key's role may not write"),

@@ -151,7 +151,11 @@ pub async fn list(State(app): State<AppState>, key: ApiKey) -> Result<Response, 
     post, path = "/api/v1/admin/staff", tag = "admin", security(("bearer" = [])),
     request_body = InviteRequest,
     responses(
-        (status = 201, description = "Invited", body = StaffOut, content_type = "application/json"),
+        (status = 201, description = "Invited", body = StaffOut, content_type = "application/json", links(
+            ("change_role" = (operation_id = "change_role", parameters(("id" = "$response.body#/id")), description = "Change the member's role")),
+            ("deactivate" = (operation_id = "deactivate", parameters(("id" = "$response.body#/id")), description = "Deactivate the member")),
+            ("reactivate" = (operation_id = "reactivate", parameters(("id" = "$response.body#/id")), description = "Reactivate the member")),
+        )),
         (status = 400, body = ErrorBody, content_type = "application/json", description = "Malformed JSON"),
         (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
         (status = 403, body = ErrorBody, content_type = "application/json", description = "Not an admin key"),

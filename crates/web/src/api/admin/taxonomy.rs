@@ -147,8 +147,10 @@ async fn write(
 
 macro_rules! taxonomy_routes {
     ($which:expr, $path:literal, $item_path:literal, $list:ident, $create:ident, $update:ident, $request:ty) => {
+        // The Content API has its own `list_sections` and `list_tags`: operation ids are unique.
         #[utoipa::path(
             get, path = $path, tag = "admin", security(("bearer" = [])),
+            operation_id = concat!("admin_", stringify!($list)),
             responses(
                 (status = 200, description = "The list", body = TaxonomyList, content_type = "application/json"),
                 (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
@@ -164,7 +166,9 @@ macro_rules! taxonomy_routes {
             post, path = $path, tag = "admin", security(("bearer" = [])),
             request_body = $request,
             responses(
-                (status = 201, description = "Created", body = TaxonomyOut, content_type = "application/json"),
+                (status = 201, description = "Created", body = TaxonomyOut, content_type = "application/json", links(
+                    ("update" = (operation_id = stringify!($update), parameters(("id" = "$response.body#/id")), description = "Change it")),
+                )),
                 (status = 400, body = ErrorBody, content_type = "application/json", description = "Malformed JSON"),
                 (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
                 (status = 403, body = ErrorBody, content_type = "application/json", description = "The key's role may not manage these"),

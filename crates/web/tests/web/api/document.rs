@@ -81,6 +81,27 @@ async fn the_document_states_the_handlers_limits() {
     let roles = schema(&doc, "RoleName")["enum"].as_array().unwrap().len();
     assert_eq!(roles, Role::ALL.len());
 
+    // Links from what a creation answers to the operations on it, in the specification's
+    // names (utoipa writes snake case; `api::camel_case_links`), to unique operation ids.
+    let links = &doc["paths"]["/api/v1/admin/articles"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["publish"]["operationId"], "publish", "{links}");
+    assert_eq!(
+        links["publish"]["requestBody"]["revision"],
+        "$response.body#/revision"
+    );
+    assert_eq!(links["read"]["parameters"]["id"], "$response.body#/id");
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|p| p.as_object().unwrap().values())
+        .map(|o| o["operationId"].as_str().unwrap())
+        .collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "operation ids are unique: {ids:?}");
+
     let limit = &param(&doc, "/api/v1/articles", "limit")["schema"];
     assert_eq!(limit["minimum"], 1);
     assert_eq!(limit["maximum"], 100);

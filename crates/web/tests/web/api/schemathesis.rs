@@ -4,6 +4,11 @@
 //! operation keeps it under two minutes; the test prints Schemathesis's report and fails when
 //! it reports a failure.
 //!
+//! Its phases: the document's examples, coverage (boundary values of each schema), fuzzing,
+//! and stateful (sequences that follow the document's links: an article created, then read,
+//! changed, published or scheduled with the revision the creation answered; a member invited,
+//! then given a role; a section or tag made, then changed).
+//!
 //! For the generated requests to reach the handlers' work instead of their refusals, the
 //! document states what they accept (`api/schema.rs`: lengths, patterns, enums, required
 //! fields) and a fixture supplies what no schema can know, through a `schemathesis.toml`
@@ -229,7 +234,7 @@ async fn schemathesis_finds_nothing_against_the_openapi_document() {
                 "--seed",
                 "1",
                 "--phases",
-                "examples,coverage,fuzzing",
+                "examples,coverage,fuzzing,stateful",
                 "--request-timeout",
                 "20",
                 // One worker: with two, Hypothesis's lambda-source cache (not thread-safe)
@@ -275,6 +280,9 @@ async fn schemathesis_finds_nothing_against_the_openapi_document() {
     assert!(report.contains(" passed"), "{report}");
     // Nothing of the document was skipped for a reference it could not follow.
     assert!(!report.contains("Unresolvable reference"), "{report}");
+    // The stateful phase followed the document's links (create, then act on what was made).
+    assert!(!report.contains("Invalid OpenAPI Links"), "{report}");
+    assert!(report.contains("✅ Stateful"), "{report}");
     // Valid input reached every handler's work: no operation met only 404s, and only the
     // one that JSON Schema cannot describe met only refusals (see `REFUSED_BY_DESIGN`).
     assert!(!report.contains("Missing test data"), "{report}");
