@@ -10,6 +10,8 @@
 //!   handler also folds accented letters, a length in characters is the one that keeps a
 //!   byte limit (`body`, the search `q`), an anchored pattern has no surrounding spaces the
 //!   handler would trim. Input the schema refuses may still be served.
+//! - Slugs are `^[a-z0-9]+(-[a-z0-9]+)*$` (at most 120 characters), as `Slug::parse` reads
+//!   them.
 //! - What no schema can know (a section, author or article that exists, the current
 //!   revision) is in the descriptions; the test's fixture supplies it to Schemathesis.
 
@@ -17,9 +19,6 @@
 
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-/// A slug: lowercase letters, digits and single hyphens between them.
-pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
 
 /// Who may read an article.
 #[derive(Debug, Deserialize, ToSchema)]
