@@ -25,7 +25,9 @@
 #            127.0.0.1:$NGINX_PORT with $OUT/nginx/nginx.conf; every nginx response is checked
 #            byte for byte against what masthead sent before any load is applied
 #   wrk      wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, after a ${WARMUP}s warm-up run,
-#            for {article, front, /feed.xml} x {identity, gzip, br} x {masthead, nginx}
+#            for {article, front, /feed.xml, Content API list} x {identity, gzip, br} x {masthead, nginx}
+#            (Content API list = $API_PATH, 20 articles; masthead runs with MASTHEAD_API_PER_MINUTE
+#            =$API_PER_MINUTE unless set, so the limiter is on the path but never answers 429)
 #   report   $OUT/results.md (also printed): req/s, p50, p99, masthead/nginx ratio, import time,
 #            cold start, peak RSS (VmHWM) of masthead after the runs
 #
@@ -39,6 +41,7 @@
 #                                    run on PostgreSQL (passed through to masthead, which reads it);
 #                                    $OUT/data still holds the media. Use an empty database.
 #   ARTICLE_PATH=/section/slug       benchmark this article instead of the first one on the front page
+#   API_PATH=/api/v1/articles?limit=20   the Content API request (nginx serves its bytes at its path)
 #   NGINX_WORKERS=2                  nginx worker_processes (2 = the cores masthead gets on this box)
 #   NGINX_OPEN_FILE_CACHE=1          nginx open_file_cache (0 to make nginx open() the file per request)
 #   NGINX_ONLY=1                     self-test: no build/corpus/import/masthead; nginx serves ~DUMMY_KB
@@ -74,6 +77,8 @@ REIMPORT=${REIMPORT:-0}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-3600}
 IMPORT_TIMEOUT=${IMPORT_TIMEOUT:-7200}
 START_TIMEOUT=${START_TIMEOUT:-120}
+API_PATH=${API_PATH:-/api/v1/articles?limit=20}
+API_PER_MINUTE=${MASTHEAD_API_PER_MINUTE:-1000000000}
 OUT=${OUT:-$BENCH_DIR/out}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -285,7 +290,7 @@ if [ "$NGINX_ONLY" != 1 ]; then
   # serve + cold start
   log "serve: starting masthead on 127.0.0.1:$MASTHEAD_PORT"
   t0=$(now_ms)
-  "$MASTHEAD_BIN" serve --listen "127.0.0.1:$MASTHEAD_PORT" --data "$DATA" >"$OUT/masthead.log" 2>&1 &
+  MASTHEAD_API_PER_MINUTE=$API_PER_MINUTE "$MASTHEAD_BIN" serve --listen "127.0.0.1:$MASTHEAD_PORT" --data "$DATA" >"$OUT/masthead.log" 2>&1 &
   MASTHEAD_PID=$!
   deadline=$(( t0 + START_TIMEOUT * 1000 ))
   code=000
@@ -327,14 +332,16 @@ if [ "$NGINX_ONLY" != 1 ]; then
   log "capture: article $article_path"
   fetch "$base$article_path" article.identity
   fetch "$base/feed.xml" feed.identity
+  fetch "$base$API_PATH" api.identity
   for enc in gzip br; do
     fetch "$base/" "front.$enc" "$enc"
     fetch "$base$article_path" "article.$enc" "$enc"
     fetch "$base/feed.xml" "feed.$enc" "$enc"
+    fetch "$base$API_PATH" "api.$enc" "$enc"
   done
   # Pages must be byte-stable for nginx to stand in for them.
-  for page in front article feed; do
-    p=/; [ "$page" = article ] && p=$article_path; [ "$page" = feed ] && p=/feed.xml
+  for page in front article feed api; do
+    p=/; [ "$page" = article ] && p=$article_path; [ "$page" = feed ] && p=/feed.xml; [ "$page" = api ] && p=$API_PATH
     curl -s --max-time 30 -o "$PAGES/$page.again" "$base$p" || true
     cmp -s "$PAGES/$page.identity.body" "$PAGES/$page.again" \
       || log "capture: WARNING: two fetches of $p differ; nginx serves the first one"
@@ -353,7 +360,10 @@ ARTICLE_PATH=$(cat "$PAGES/article.path")
 # The site feed (issue 18's target: /feed.xml ≥ 0.5× nginx) joins the pages when it was captured.
 PAGE_LIST="article front"
 [ -f "$PAGES/feed.identity.body" ] && PAGE_LIST="article front feed"
-page_path() { case $1 in article) echo "$ARTICLE_PATH" ;; feed) echo /feed.xml ;; *) echo / ;; esac; }
+# So does the Content API's article list (issue 19's target: ≥ 0.5× nginx).
+[ -f "$PAGES/api.identity.body" ] && PAGE_LIST="$PAGE_LIST api"
+API_FILE=${API_PATH%%\?*}  # nginx serves the bytes at the path, whatever the query
+page_path() { case $1 in article) echo "$ARTICLE_PATH" ;; feed) echo /feed.xml ;; api) echo "$API_PATH" ;; *) echo / ;; esac; }
 case "$ARTICLE_PATH" in
   /*/*) ;;
   *) die "article path '$ARTICLE_PATH' is not of the form /section/slug" ;;
@@ -381,6 +391,10 @@ place() { # place PAGE FILE: the identity body, plus .gz/.br when masthead sent 
 place front "$NGX_ROOT/index.html"
 place article "$NGX_ROOT$ARTICLE_PATH"
 [ -f "$PAGES/feed.identity.body" ] && place feed "$NGX_ROOT/feed.xml"
+if [ -f "$PAGES/api.identity.body" ]; then
+  mkdir -p "$NGX_ROOT$(dirname "$API_FILE")"
+  place api "$NGX_ROOT$API_FILE"
+fi
 chmod -R a+rX "$NGX_ROOT"
 
 mkdir -p "$NGX/tmp"
@@ -431,6 +445,10 @@ EOF
             default_type application/rss+xml;
             try_files /feed.xml =404;
         }
+        location = $API_FILE {
+            default_type application/json;
+            try_files $API_FILE =404;
+        }
         location / {
             try_files \$uri =404;
         }
@@ -466,7 +484,7 @@ for page in $PAGE_LIST; do
     echo "$hsize" >"$PAGES/nginx.$page.$enc.hsize"
     got_ce=$(tr -d '\r' <"$PAGES/nginx.$page.$enc.headers" | sed -n 's/^[Cc]ontent-[Ee]ncoding: *//p' | tail -n1)
     ctype=$(tr -d '\r' <"$PAGES/nginx.$page.$enc.headers" | sed -n 's/^[Cc]ontent-[Tt]ype: *//p' | tail -n1)
-    want_type=text/html; [ "$page" = feed ] && want_type=application/rss+xml
+    want_type=text/html; [ "$page" = feed ] && want_type=application/rss+xml; [ "$page" = api ] && want_type=application/json
     if [ "$code" = 200 ] && [ "$got_ce" = "$want_ce" ] && [[ "$ctype" == "$want_type"* ]] \
        && cmp -s "$PAGES/$page.$enc.body" "$PAGES/nginx.$page.$enc.body"; then
       NGINX_OK[$page.$enc]=ok

@@ -7,6 +7,7 @@
 //! - The Admin API (`admin/`): staff API keys (`auth.rs`; made and revoked by admins at
 //!   `/newsroom/api-keys`, `newsroom/api_keys.rs`).
 //! - One error shape and policy for both (`error.rs`).
+//! - What the document says of requests that the handlers' types cannot (`schema.rs`).
 //!
 //! See `docs/api.md` for the public description (authentication, scopes, errors, paging,
 //! caching).
@@ -15,6 +16,7 @@ pub mod admin;
 pub mod auth;
 pub mod content;
 pub mod error;
+pub mod schema;
 
 use std::sync::OnceLock;
 
@@ -67,7 +69,7 @@ use crate::AppState;
         admin::photos::upload,
     ),
     // Schemas only parameters name (`IntoParams` does not collect them).
-    components(schemas(admin::comments::QueueList)),
+    components(schemas(admin::comments::QueueList, schema::SortName)),
     modifiers(&BearerKeys),
     tags(
         (name = "content", description = "Published articles, sections, tags, authors and search: public, cached."),
@@ -100,10 +102,42 @@ impl Modify for BearerKeys {
 pub fn openapi_json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
-            .expect("the OpenAPI document serializes")
+        let mut doc =
+            serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+        camel_case_links(&mut doc);
+        serde_json::to_string_pretty(&doc).expect("the OpenAPI document serializes")
     })
+}
+
+/// utoipa 5.5 writes a Link Object's fields in snake case (`operation_id`, `request_body`):
+/// the specification's names are `operationId`, `operationRef` and `requestBody`.
+fn camel_case_links(doc: &mut serde_json::Value) {
+    let operations = doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let responses = operation["responses"].as_object_mut();
+        for response in responses.into_iter().flat_map(|r| r.values_mut()) {
+            let links = response.get_mut("links").and_then(|l| l.as_object_mut());
+            for link in links.into_iter().flat_map(|l| l.values_mut()) {
+                let Some(link) = link.as_object_mut() else {
+                    continue;
+                };
+                for (snake, camel) in [
+                    ("operation_id", "operationId"),
+                    ("operation_ref", "operationRef"),
+                    ("request_body", "requestBody"),
+                ] {
+                    if let Some(v) = link.remove(snake) {
+                        link.insert(camel.to_owned(), v);
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn openapi() -> Response {

@@ -67,12 +67,14 @@ fn bad(message: String) -> Response {
     path = "/api/v1/search",
     tag = "content",
     params(
-        ("q" = String, Query, description = "The words to search for (required)."),
-        ("page" = Option<String>, Query, description = "The page of results, from 1."),
-        ("section" = Option<String>, Query, description = "Only this section (a slug)."),
-        ("sort" = Option<String>, Query, description = "`relevance` (default) or `newest`."),
-        ("from" = Option<String>, Query, description = "Published on or after this date (YYYY-MM-DD)."),
-        ("to" = Option<String>, Query, description = "Published on or before this date (YYYY-MM-DD)."),
+        // Stricter than the handler where a schema must be: `q` at most 1,024 bytes (250
+        // characters always fit), with a word, no control characters.
+        ("q" = String, Query, max_length = 250, pattern = r"^[^\u0000-\u001f\u007f-\u009f\ufffd]*[A-Za-z0-9][^\u0000-\u001f\u007f-\u009f\ufffd]*$", description = "The words to search for (required): at most 1,024 bytes, with a word in them."),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100000, description = "The page of results, from 1."),
+        ("section" = Option<String>, Query, max_length = 200, description = "Only this section (a slug)."),
+        ("sort" = Option<crate::api::schema::SortName>, Query, description = "`relevance` (default) or `newest`."),
+        ("from" = Option<String>, Query, pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", description = "Published on or after this date (YYYY-MM-DD); before `to`."),
+        ("to" = Option<String>, Query, pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", description = "Published on or before this date (YYYY-MM-DD)."),
     ),
     responses(
         (status = 200, description = "Results", body = Body, content_type = "application/json"),

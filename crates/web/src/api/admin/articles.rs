@@ -36,8 +36,10 @@ use crate::{
     },
 };
 
-/// An article's fields, as a new article gives them or an update changes them.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+/// An article's fields, as a new article gives them or an update changes them. The document
+/// describes the two requests apart (`api::schema::NewArticle`, `api::schema::ArticleChange`):
+/// one type here, so that a `revision` sent to create is the 422 that says why.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleFields {
     /// Updates only (required there): the revision the change was made from, from the last
@@ -68,6 +70,8 @@ pub struct ArticleFields {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevisionOnly {
+    /// The article's current revision (another is a 409).
+    #[schema(minimum = 1, maximum = 9007199254740991.0)]
     pub revision: i64,
 }
 
@@ -75,8 +79,11 @@ pub struct RevisionOnly {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleRequest {
+    /// The article's current revision (another is a 409).
+    #[schema(minimum = 1, maximum = 9007199254740991.0)]
     pub revision: i64,
-    #[schema(format = DateTime)]
+    /// In the future (a time past is a 422).
+    #[schema(format = DateTime, example = "2099-07-14T09:30:00Z")]
     pub at: String,
 }
 
@@ -285,10 +292,15 @@ fn answer(status: StatusCode, a: AdminArticle) -> Response {
 /// Create an article (a draft).
 #[utoipa::path(
     post, path = "/api/v1/admin/articles", tag = "admin",
-    request_body = ArticleFields,
+    request_body = crate::api::schema::NewArticle,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = AdminArticle, content_type = "application/json"),
+        (status = 201, description = "Created", body = AdminArticle, content_type = "application/json", links(
+            ("read" = (operation_id = "read", parameters(("id" = "$response.body#/id")), description = "The article")),
+            ("update" = (operation_id = "update", parameters(("id" = "$response.body#/id")), description = "Change it (name its `revision`)")),
+            ("publish" = (operation_id = "publish", parameters(("id" = "$response.body#/id")), request_body = json!({"revision": "$response.body#/revision"}), description = "Publish it")),
+            ("schedule" = (operation_id = "schedule", parameters(("id" = "$response.body#/id")), description = "Schedule it (name its `revision`)")),
+        )),
         (status = 400, body = ErrorBody, content_type = "application/json", description = "Malformed JSON"),
         (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
         (status = 403, body = ErrorBody, content_type = "application/json", description = "The key's role may not write"),
@@ -330,7 +342,7 @@ pub async fn create(
 /// An article, whatever its status.
 #[utoipa::path(
     get, path = "/api/v1/admin/articles/{id}", tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, max_length = 100, description = "The article's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The article", body = AdminArticle, content_type = "application/json"),
@@ -352,8 +364,8 @@ pub async fn read(
 /// Change an article's fields (its status stays).
 #[utoipa::path(
     put, path = "/api/v1/admin/articles/{id}", tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
-    request_body = ArticleFields,
+    params(("id" = String, Path, max_length = 100, description = "The article's id")),
+    request_body = crate::api::schema::ArticleChange,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved", body = AdminArticle, content_type = "application/json"),
@@ -402,7 +414,7 @@ async fn change_status(
 /// Publish now.
 #[utoipa::path(
     post, path = "/api/v1/admin/articles/{id}/publish", tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, max_length = 100, description = "The article's id")),
     request_body = RevisionOnly,
     security(("bearer" = [])),
     responses(
@@ -430,7 +442,7 @@ pub async fn publish(
 /// Back to draft: off every reader page at once.
 #[utoipa::path(
     post, path = "/api/v1/admin/articles/{id}/unpublish", tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, max_length = 100, description = "The article's id")),
     request_body = RevisionOnly,
     security(("bearer" = [])),
     responses(
@@ -458,7 +470,7 @@ pub async fn unpublish(
 /// Publish at a time in the future.
 #[utoipa::path(
     post, path = "/api/v1/admin/articles/{id}/schedule", tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, max_length = 100, description = "The article's id")),
     request_body = ScheduleRequest,
     security(("bearer" = [])),
     responses(

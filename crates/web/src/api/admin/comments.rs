@@ -225,7 +225,7 @@ pub async fn queue(
 /// Approve, reject, feature or unfeature a comment.
 #[utoipa::path(
     post, path = "/api/v1/admin/comments/{id}/decision", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The comment's id")),
+    params(("id" = String, Path, max_length = 100, description = "The comment's id")),
     request_body = DecisionRequest,
     responses(
         (status = 200, description = "Decided", body = ModeratedComment, content_type = "application/json"),

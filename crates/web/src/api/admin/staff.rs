@@ -62,8 +62,10 @@ pub struct StaffList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// `admin`, `editor`, `author`, `contributor` or `moderator`.
+    /// Read as a string, so that another value is the 422 naming `role`.
+    #[schema(value_type = crate::api::schema::RoleName)]
     pub role: String,
 }
 
@@ -71,7 +73,8 @@ pub struct InviteRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
-    /// `admin`, `editor`, `author`, `contributor` or `moderator`.
+    /// Read as a string, so that another value is the 422 naming `role`.
+    #[schema(value_type = crate::api::schema::RoleName)]
     pub role: String,
 }
 
@@ -148,7 +151,11 @@ pub async fn list(State(app): State<AppState>, key: ApiKey) -> Result<Response, 
     post, path = "/api/v1/admin/staff", tag = "admin", security(("bearer" = [])),
     request_body = InviteRequest,
     responses(
-        (status = 201, description = "Invited", body = StaffOut, content_type = "application/json"),
+        (status = 201, description = "Invited", body = StaffOut, content_type = "application/json", links(
+            ("change_role" = (operation_id = "change_role", parameters(("id" = "$response.body#/id")), description = "Change the member's role")),
+            ("deactivate" = (operation_id = "deactivate", parameters(("id" = "$response.body#/id")), description = "Deactivate the member")),
+            ("reactivate" = (operation_id = "reactivate", parameters(("id" = "$response.body#/id")), description = "Reactivate the member")),
+        )),
         (status = 400, body = ErrorBody, content_type = "application/json", description = "Malformed JSON"),
         (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
         (status = 403, body = ErrorBody, content_type = "application/json", description = "Not an admin key"),
@@ -192,7 +199,7 @@ pub async fn invite(
 /// Change a member's role (their open sessions have it within a second).
 #[utoipa::path(
     post, path = "/api/v1/admin/staff/{id}/role", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The member's id")),
+    params(("id" = String, Path, max_length = 100, description = "The member's id")),
     request_body = RoleRequest,
     responses(
         (status = 200, description = "The member with the role", body = StaffOut, content_type = "application/json"),
@@ -224,7 +231,7 @@ pub async fn change_role(
 /// the audit log) and may be reactivated.
 #[utoipa::path(
     post, path = "/api/v1/admin/staff/{id}/deactivate", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The member's id")),
+    params(("id" = String, Path, max_length = 100, description = "The member's id")),
     responses(
         (status = 200, description = "The member, deactivated", body = StaffOut, content_type = "application/json"),
         (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
@@ -251,7 +258,7 @@ pub async fn deactivate(
 /// Reactivate a member, with the role they had.
 #[utoipa::path(
     post, path = "/api/v1/admin/staff/{id}/reactivate", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The member's id")),
+    params(("id" = String, Path, max_length = 100, description = "The member's id")),
     responses(
         (status = 200, description = "The member, active", body = StaffOut, content_type = "application/json"),
         (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),

@@ -28,8 +28,9 @@ use crate::{
     },
 };
 
-/// A section or tag to create, or the new values of one.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A section or tag to create, or the new values of one. The document describes the two apart
+/// (`api::schema::SectionRequest`, `api::schema::TagRequest`).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaxonomyRequest {
     pub name: String,
@@ -145,9 +146,11 @@ async fn write(
 }
 
 macro_rules! taxonomy_routes {
-    ($which:expr, $path:literal, $item_path:literal, $list:ident, $create:ident, $update:ident, $what:literal) => {
+    ($which:expr, $path:literal, $item_path:literal, $list:ident, $create:ident, $update:ident, $request:ty) => {
+        // The Content API has its own `list_sections` and `list_tags`: operation ids are unique.
         #[utoipa::path(
             get, path = $path, tag = "admin", security(("bearer" = [])),
+            operation_id = concat!("admin_", stringify!($list)),
             responses(
                 (status = 200, description = "The list", body = TaxonomyList, content_type = "application/json"),
                 (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
@@ -161,9 +164,11 @@ macro_rules! taxonomy_routes {
 
         #[utoipa::path(
             post, path = $path, tag = "admin", security(("bearer" = [])),
-            request_body = TaxonomyRequest,
+            request_body = $request,
             responses(
-                (status = 201, description = "Created", body = TaxonomyOut, content_type = "application/json"),
+                (status = 201, description = "Created", body = TaxonomyOut, content_type = "application/json", links(
+                    ("update" = (operation_id = stringify!($update), parameters(("id" = "$response.body#/id")), description = "Change it")),
+                )),
                 (status = 400, body = ErrorBody, content_type = "application/json", description = "Malformed JSON"),
                 (status = 401, body = ErrorBody, content_type = "application/json", description = "No valid key"),
                 (status = 403, body = ErrorBody, content_type = "application/json", description = "The key's role may not manage these"),
@@ -184,8 +189,8 @@ macro_rules! taxonomy_routes {
 
         #[utoipa::path(
             put, path = $item_path, tag = "admin", security(("bearer" = [])),
-            params(("id" = String, Path, description = "Its id")),
-            request_body = TaxonomyRequest,
+            params(("id" = String, Path, max_length = 100, description = "Its id")),
+            request_body = $request,
             responses(
                 (status = 200, description = "Saved", body = TaxonomyOut, content_type = "application/json"),
                 (status = 400, body = ErrorBody, content_type = "application/json", description = "Malformed JSON"),
@@ -217,7 +222,7 @@ taxonomy_routes!(
     list_sections,
     create_section,
     update_section,
-    "section"
+    crate::api::schema::SectionRequest
 );
 taxonomy_routes!(
     Which::Tags,
@@ -226,5 +231,5 @@ taxonomy_routes!(
     list_tags,
     create_tag,
     update_tag,
-    "tag"
+    crate::api::schema::TagRequest
 );

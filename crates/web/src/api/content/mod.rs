@@ -138,18 +138,28 @@ pub struct Article {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Only this section (slug).
+    /// Only this section (slug; one that does not exist gives an empty list).
+    #[param(max_length = 200, pattern = "^[A-Za-z0-9-]*$")]
     section: Option<String>,
     /// Only articles with this tag (slug).
+    #[param(max_length = 200, pattern = "^[A-Za-z0-9-]*$")]
     tag: Option<String>,
     /// Only articles by this author (slug).
+    #[param(max_length = 200, pattern = "^[A-Za-z0-9-]*$")]
     author: Option<String>,
     /// Published at or after: an RFC 3339 time or a date (YYYY-MM-DD, UTC).
+    #[param(
+        pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d))?$"
+    )]
     since: Option<String>,
     /// Published before: an RFC 3339 time, or a date (YYYY-MM-DD, UTC) whose whole day is
     /// included.
+    #[param(
+        pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d))?$"
+    )]
     until: Option<String>,
-    /// From the previous page's `next`.
+    /// From the previous page's `next` (opaque; one this API did not make is a 400).
+    #[param(max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
     /// Articles per page, 1 to 100 (default 20).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
@@ -432,7 +442,7 @@ pub async fn list_articles(
     get,
     path = "/api/v1/articles/{slug}",
     tag = "content",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", description = "The article's slug")),
     responses(
         (status = 200, description = "The article", body = Article, content_type = "application/json"),
         (status = 304, description = "Not modified (If-None-Match)"),

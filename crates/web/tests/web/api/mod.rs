@@ -1,8 +1,9 @@
 //! The Content and Admin APIs end to end, on both backends: the Content API's answers, paging,
 //! filters, caching and the wall (`content.rs`); the Admin API's keys, scopes, writes and bad
 //! input (`admin.rs`, `bad_input.rs`), staff (`staff.rs`) and comment moderation
-//! (`moderation.rs`), photo uploads (`photos.rs`); keys in the newsroom (`keys.rs`); and Schemathesis
-//! against the OpenAPI document (`schemathesis.rs`).
+//! (`moderation.rs`), photo uploads (`photos.rs`); keys in the newsroom (`keys.rs`); the
+//! document's limits against the handlers' (`document.rs`); and Schemathesis against the
+//! OpenAPI document (`schemathesis.rs`).
 
 use crate::common::{TestApp, spawn_app};
 use masthead_core::{EmailAddress, Role};
@@ -11,6 +12,7 @@ use masthead_store::api_keys::NewApiKey;
 mod admin;
 mod bad_input;
 mod content;
+mod document;
 mod keys;
 mod moderation;
 mod photos;

@@ -8,10 +8,10 @@ use serde_json::json;
 use super::*;
 use masthead_store::comments::{NewComment, Status};
 
-const HARBOUR: &str = "harbour-crane-lifts-a-record-load";
+pub(super) const HARBOUR: &str = "harbour-crane-lifts-a-record-load";
 
 /// A pending comment by a reader, written through the store (as the thread's form does).
-async fn held_comment(app: &TestApp, text: &str) -> String {
+pub(super) async fn held_comment(app: &TestApp, text: &str) -> String {
     let _reader = app.reader("ana@example.com").await;
     let reader = app
         .db
