@@ -32,6 +32,11 @@ impl SearchIndex {
         let like = MoreLikeThisQuery::builder()
             // A word found in no other article cannot relate this one to anything.
             .with_min_doc_frequency(2)
+            // Tantivy weighs a word by a document frequency that counts replaced versions not
+            // yet merged away, against the live documents, and panics when the first exceeds the
+            // second (tantivy 0.27, `bm25::idf`). A word in more documents than are live is
+            // in (nearly) every article: it relates nothing, so leaving it out costs nothing.
+            .with_max_doc_frequency(searcher.num_docs())
             .with_min_term_frequency(1)
             .with_max_query_terms(30)
             .with_min_word_length(3)

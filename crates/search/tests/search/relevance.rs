@@ -444,6 +444,38 @@ fn related_articles_share_words_and_tags_and_exclude_the_article() {
     assert!(urls[..2].iter().any(|u| u.contains("harbour")), "{urls:?}");
 }
 
+/// Every article replaced several times over (a re-import, a busy day of edits) leaves its old
+/// versions as deleted documents until segments merge. Tantivy's more-like-this weighs a word by
+/// its document frequency, which counts those, against the live documents, which do not, and
+/// asserted (`doc_count >= doc_freq`) on a word found in more versions than there are articles:
+/// "read more" failed on every article of such an index.
+#[test]
+fn related_articles_survive_an_index_full_of_replaced_versions() {
+    use masthead_search::Change;
+    let (_dir, index) = index();
+    let all = docs();
+    // One commit holding four more versions of every article (the segment keeps them all, three
+    // deleted), so no merge can purge them before the query.
+    let mut changes = Vec::new();
+    for round in 1..=4 {
+        for d in &all {
+            let mut d = d.clone();
+            d.updated_at += round;
+            changes.push(Change::Upsert(Box::new(d)));
+        }
+    }
+    index.apply(&changes, None).unwrap();
+    let d = all
+        .iter()
+        .find(|d| d.id == "id-harbour-crane-record")
+        .unwrap();
+    let related = index.related(&d.id, &d.body_text, &d.tags, 4).unwrap();
+    assert!(!related.is_empty());
+    assert!(related.iter().all(|h| h.id != d.id));
+    let urls: Vec<&str> = related.iter().map(|h| h.url.as_str()).collect();
+    assert!(urls[..2].iter().any(|u| u.contains("harbour")), "{urls:?}");
+}
+
 #[test]
 fn updates_and_removals_show_at_once() {
     let (_dir, index) = index();
