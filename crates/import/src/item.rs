@@ -82,6 +82,8 @@ pub struct ItemWriter<'a> {
     /// Slugs given to new items in this run (a dry run writes none to the database).
     claimed: HashSet<String>,
     pub report: PlatformReport,
+    /// The last article written: the run queues one search-index job for it at the end.
+    pub(crate) last_saved: Option<String>,
 }
 
 impl<'a> ItemWriter<'a> {
@@ -104,6 +106,7 @@ impl<'a> ItemWriter<'a> {
             authors: HashMap::new(),
             claimed: HashSet::new(),
             report,
+            last_saved: None,
         }
     }
 
@@ -289,7 +292,7 @@ impl<'a> ItemWriter<'a> {
             });
         }
         let path = format!("/{section_slug}/{}", input.slug.as_str());
-        let (_, saved) = self
+        let (id, saved) = self
             .store
             .save_imported_article(
                 &input,
@@ -301,6 +304,7 @@ impl<'a> ItemWriter<'a> {
             )
             .await
             .map_err(|e| format!("could not save the article: {e}"))?;
+        self.last_saved = Some(id);
         Ok(match (saved, mapped) {
             (_, Some(_)) | (Saved::Updated, None) => Outcome::Updated,
             (Saved::Created, None) => Outcome::Imported,

@@ -89,10 +89,15 @@ pub async fn import_platform(
     progress: impl FnMut(u64, u64),
 ) -> Result<PlatformReport, ImportError> {
     let mut writer = ItemWriter::new(store, platform.source(), file, options);
-    match platform {
+    let report = match platform {
         Platform::Ghost => ghost::import(&mut writer, file, progress).await,
         Platform::WordPress => wordpress::import(&mut writer, file, progress).await,
+    };
+    // Also after an error: what was written before it is searchable without waiting.
+    if let Some(id) = writer.last_saved.take() {
+        store.queue_index_catch_up(&id).await?;
     }
+    report
 }
 
 /// A file that could not be imported, and why, in words an editor can act on.
@@ -198,6 +203,8 @@ pub struct Importer<'a> {
     options: ImportOptions,
     sections: HashMap<String, String>,
     authors: HashMap<String, String>,
+    /// The last article written: the run queues one search-index job for it at the end.
+    last_saved: Option<String>,
 }
 
 impl<'a> Importer<'a> {
@@ -207,6 +214,7 @@ impl<'a> Importer<'a> {
             options,
             sections: HashMap::new(),
             authors: HashMap::new(),
+            last_saved: None,
         }
     }
 
@@ -237,7 +245,16 @@ impl<'a> Importer<'a> {
             }
             progress(i + 1, path);
         }
+        self.queue_index_catch_up().await?;
         Ok(report)
+    }
+
+    /// One search-index job for everything this run wrote (see `Store::queue_index_catch_up`).
+    pub async fn queue_index_catch_up(&mut self) -> Result<(), ImportError> {
+        if let Some(id) = self.last_saved.take() {
+            self.store.queue_index_catch_up(&id).await?;
+        }
+        Ok(())
     }
 
     pub async fn import_file(&mut self, path: &Path) -> Result<Saved, ImportFailure> {
@@ -259,11 +276,13 @@ impl<'a> Importer<'a> {
                 ArticleError::Body(msg) => fail(Some(body_line), msg),
                 ArticleError::Store(e) => fail(None, format!("database error: {e}")),
             })?;
-        self.store
+        let (id, saved) = self
+            .store
             .save_article(&input)
             .await
-            .map(|(_, saved)| saved)
-            .map_err(|e| fail(None, format!("could not save the article: {e}")))
+            .map_err(|e| fail(None, format!("could not save the article: {e}")))?;
+        self.last_saved = Some(id);
+        Ok(saved)
     }
 
     async fn article_input(

@@ -229,6 +229,13 @@ async fn the_demo_loads_once_into_an_empty_database() {
         db.store.count_articles(ListFilter::All).await.unwrap() as usize,
         report.created
     );
+    // One search-index job for the run, not one per article (its catch-up reads them all).
+    let index_jobs = masthead_store::testing::jobs(&db.store)
+        .await
+        .into_iter()
+        .filter(|j| j.kind == "index_article")
+        .count();
+    assert_eq!(index_jobs, 1);
     assert_eq!(db.store.sections().await.unwrap().len(), 6);
     assert_eq!(
         db.store

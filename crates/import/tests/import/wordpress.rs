@@ -71,6 +71,13 @@ async fn a_wordpress_export_becomes_articles_with_blocks_shortcodes_and_redirect
         (4, 0, 0, 2, 0),
         "{notes:#?}"
     );
+    // One search-index job for the run, not one per article.
+    let index_jobs = masthead_store::testing::jobs(&db.store)
+        .await
+        .into_iter()
+        .filter(|j| j.kind == "index_article")
+        .count();
+    assert_eq!(index_jobs, 1);
 
     let tram = db
         .store

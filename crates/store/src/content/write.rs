@@ -78,7 +78,8 @@ impl Store {
 
     /// Creates the article, or replaces the one with the same slug, in one transaction: the
     /// row, its authors, tags and photos, the content epoch (so every node drops stale pages),
-    /// and for a scheduled article the job that publishes it at its time.
+    /// and for a scheduled article the job that publishes it at its time. The search index
+    /// hears of it from [`Store::queue_index_catch_up`] or its watcher (see `save_article_in`).
     pub async fn save_article(&self, input: &ArticleInput) -> Result<(String, Saved)> {
         let mut tx = self.begin().await?;
         let saved = save_article_in(&mut tx, input).await?;
@@ -228,12 +229,29 @@ pub(crate) async fn save_article_in(
         };
         jobs::enqueue(tx, &jobs::NewJob::of(&job)).await?;
     }
-    crate::search_feed::enqueue_index(tx, &id, now).await?;
+    // No `index_article` job per article: these writes are imports, thousands at a time, and
+    // 100,000 jobs queued by one import kept the worker busy for minutes and every sign-in
+    // email behind them. The importer queues one for the run ([`Store::queue_index_catch_up`]),
+    // whose catch-up reads every article stamped since the index's cursor; a run cut short is
+    // caught up by each node's once-a-second watcher.
     state::bump_content_epoch(tx).await?;
     Ok((id, saved))
 }
 
 impl Store {
+    /// Queues one `index_article` job after a bulk write (an import run): its catch-up applies
+    /// every article stamped since the index's cursor, `article_id` (the last one written)
+    /// among them. Nothing is queued for an article that no longer exists.
+    pub async fn queue_index_catch_up(&self, article_id: &str) -> Result<()> {
+        let Some(updated_at) = self.article_updated_at(article_id).await? else {
+            return Ok(());
+        };
+        let mut tx = self.begin().await?;
+        crate::search_feed::enqueue_index(&mut tx, article_id, updated_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Publishes a scheduled article whose time has come. Returns false (and changes nothing)
     /// when the article was unscheduled, rescheduled later or deleted meanwhile, so that a job
     /// that runs twice publishes once.
