@@ -312,10 +312,13 @@ async fn catch_up(
                 .map(|r| (r.id.clone(), r.published.then_some(r.updated_at)))
                 .collect();
             tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<bool>> {
-                wanted
+                let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.as_str()).collect();
+                let held = index.indexed_versions(&ids)?;
+                Ok(wanted
                     .iter()
-                    .map(|(id, want)| Ok(index.indexed_version(id)? == *want))
-                    .collect()
+                    .zip(held)
+                    .map(|((_, want), held)| held == *want)
+                    .collect())
             })
             .await??
         };

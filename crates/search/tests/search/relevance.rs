@@ -476,6 +476,42 @@ fn related_articles_survive_an_index_full_of_replaced_versions() {
     assert!(urls[..2].iter().any(|u| u.contains("harbour")), "{urls:?}");
 }
 
+/// The batch lookup a catch-up uses agrees with the one-at-a-time one: the live version after a
+/// replacement (never the replaced one, still in its segment), nothing after a removal or for a
+/// stranger.
+#[test]
+fn indexed_versions_give_the_live_version_of_each() {
+    use masthead_search::Change;
+    let (_dir, index) = index();
+    let all = docs();
+    let (a, b) = (&all[0], &all[1]);
+    let mut newer = a.clone();
+    newer.updated_at += 7;
+    index
+        .apply(
+            &[
+                Change::Upsert(Box::new(newer.clone())),
+                Change::Remove(b.id.clone()),
+            ],
+            None,
+        )
+        .unwrap();
+    let ids = [
+        a.id.as_str(),
+        b.id.as_str(),
+        all[2].id.as_str(),
+        "id-nobody",
+    ];
+    let got = index.indexed_versions(&ids).unwrap();
+    assert_eq!(
+        got,
+        vec![Some(newer.updated_at), None, Some(all[2].updated_at), None]
+    );
+    for (id, v) in ids.iter().zip(&got) {
+        assert_eq!(index.indexed_version(id).unwrap(), *v, "{id}");
+    }
+}
+
 #[test]
 fn updates_and_removals_show_at_once() {
     let (_dir, index) = index();
