@@ -291,43 +291,43 @@ async fn catch_up(
     let mut applied = 0;
     let mut after: Option<(i64, String)> = None;
     loop {
-        let rows = store
-            .changed_index_rows(
+        let versions = store
+            .changed_index_versions(
                 since,
                 after.as_ref().map(|(t, id)| (*t, id.as_str())),
                 BATCH,
             )
             .await?;
-        let done = (rows.len() as i64) < BATCH;
-        if let Some(last) = rows.last() {
+        let done = (versions.len() as i64) < BATCH;
+        if let Some(last) = versions.last() {
             after = Some((last.updated_at, last.id.clone()));
             cursor = cursor.max(last.updated_at);
         }
-        let lead = index.options().lead_in_paragraphs;
-        let held = {
+        // Only the articles whose version the index lacks are read whole.
+        let lacking: Vec<String> = {
             let index = index.clone();
-            // What the index should hold for each row: its version, or nothing (unpublished).
-            let wanted: Vec<(String, Option<i64>)> = rows
-                .iter()
-                .map(|r| (r.id.clone(), r.published.then_some(r.updated_at)))
-                .collect();
-            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<bool>> {
-                let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.as_str()).collect();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+                let ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
                 let held = index.indexed_versions(&ids)?;
-                Ok(wanted
-                    .iter()
+                Ok(versions
+                    .into_iter()
                     .zip(held)
-                    .map(|((_, want), held)| held == *want)
+                    // What the index should hold: this version, or nothing (unpublished).
+                    .filter(|(v, held)| *held != v.published.then_some(v.updated_at))
+                    .map(|(v, _)| v.id)
                     .collect())
             })
             .await??
         };
-        changes.extend(
-            rows.iter()
-                .zip(held)
-                .filter(|(_, held)| !held)
-                .map(|(r, _)| change_of(r, lead)),
-        );
+        let lead = index.options().lead_in_paragraphs;
+        let rows = store.index_rows(&lacking).await?;
+        // A lacking article deleted between the two reads: take it out of the index.
+        for id in &lacking {
+            if !rows.iter().any(|r| &r.id == id) {
+                changes.push(Change::Remove(id.clone()));
+            }
+        }
+        changes.extend(rows.iter().map(|r| change_of(r, lead)));
         if changes.len() >= CHANGES_PER_COMMIT || (done && !changes.is_empty()) {
             applied += changes.len();
             let batch = std::mem::take(&mut changes);

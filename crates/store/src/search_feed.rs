@@ -43,6 +43,15 @@ pub async fn enqueue_index(tx: &mut crate::Tx, article_id: &str, updated_at: i64
     Ok(())
 }
 
+/// Which version of an article the search index should hold ([`Store::changed_index_versions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexVersion {
+    pub id: String,
+    pub updated_at: i64,
+    /// Only published articles are searchable: the index should hold none of the others.
+    pub published: bool,
+}
+
 /// An article as the search index needs it.
 #[derive(Debug, Clone)]
 pub struct IndexRow {
@@ -89,27 +98,57 @@ impl Store {
         Ok(with_names(&mut conn, rows).await?.pop())
     }
 
-    /// Articles of any status changed at or after `since` (ms), in (updated_at, id) order,
-    /// `limit` at a time after `after` (the last row of the previous batch).
-    pub async fn changed_index_rows(
+    /// The versions of the articles of any status changed at or after `since` (ms), in
+    /// (updated_at, id) order, `limit` at a time after `after` (the last of the previous
+    /// batch): no bodies, so that a catch-up reading again what its index already holds reads
+    /// little ([`Store::index_rows`] then reads the rows it lacks).
+    pub async fn changed_index_versions(
         &self,
         since: i64,
         after: Option<(i64, &str)>,
         limit: i64,
-    ) -> Result<Vec<IndexRow>> {
-        let mut conn = self.reader().acquire().await?;
+    ) -> Result<Vec<IndexVersion>> {
         let (at, id) = after.unwrap_or((since, ""));
+        let rows = sqlx::query(
+            "SELECT a.id, a.updated_at, a.status FROM articles a \
+             WHERE a.updated_at >= $1 AND (a.updated_at > $2 OR (a.updated_at = $2 AND a.id > $3)) \
+             ORDER BY a.updated_at, a.id LIMIT $4",
+        )
+        .bind(since)
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(IndexVersion {
+                    id: r.try_get("id")?,
+                    updated_at: r.try_get("updated_at")?,
+                    // The same rule as `content::VISIBLE` and `index_row`.
+                    published: status == "published",
+                })
+            })
+            .collect()
+    }
+
+    /// The rows of the articles `ids` (those that exist, in no particular order).
+    pub async fn index_rows(&self, ids: &[String]) -> Result<Vec<IndexRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.reader().acquire().await?;
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT {COLUMNS} WHERE a.updated_at >= $1 AND (a.updated_at > $2 OR (a.updated_at = $2 AND a.id > $3)) \
-             ORDER BY a.updated_at, a.id LIMIT $4"
+            "SELECT {COLUMNS} WHERE a.id IN ({})",
+            placeholders.join(", ")
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(since)
-            .bind(at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?;
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
         with_names(&mut conn, rows).await
     }
 
