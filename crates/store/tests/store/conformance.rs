@@ -205,7 +205,10 @@ async fn a_scheduled_article_is_published_by_the_queue_once() {
     assert!(indexed.lock().unwrap().is_empty());
     s.queue_index_catch_up(&id).await.unwrap();
     while matches!(worker.run_once().await.unwrap(), Ran::Done(_)) {}
-    assert_eq!(*indexed.lock().unwrap(), [id.clone()]);
+    assert_eq!(
+        indexed.lock().unwrap().as_slice(),
+        std::slice::from_ref(&id)
+    );
     indexed.lock().unwrap().clear();
     assert!(s.published_article("later").await.unwrap().is_none());
     tokio::time::sleep(Duration::from_millis(400)).await;
