@@ -230,12 +230,8 @@ async fn the_demo_loads_once_into_an_empty_database() {
         report.created
     );
     // One search-index job for the run, not one per article (its catch-up reads them all).
-    let index_jobs = masthead_store::testing::jobs(&db.store)
-        .await
-        .into_iter()
-        .filter(|j| j.kind == "index_article")
-        .count();
-    assert_eq!(index_jobs, 1);
+    let index_jobs = masthead_store::testing::jobs_of_kind(&db.store, "index_article").await;
+    assert_eq!(index_jobs.len(), 1);
     assert_eq!(db.store.sections().await.unwrap().len(), 6);
     assert_eq!(
         db.store

@@ -72,12 +72,8 @@ async fn a_wordpress_export_becomes_articles_with_blocks_shortcodes_and_redirect
         "{notes:#?}"
     );
     // One search-index job for the run, not one per article.
-    let index_jobs = masthead_store::testing::jobs(&db.store)
-        .await
-        .into_iter()
-        .filter(|j| j.kind == "index_article")
-        .count();
-    assert_eq!(index_jobs, 1);
+    let index_jobs = masthead_store::testing::jobs_of_kind(&db.store, "index_article").await;
+    assert_eq!(index_jobs.len(), 1);
 
     let tram = db
         .store
